@@ -1,0 +1,33 @@
+//! The classifier head shared by the global-pool families.
+
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::{Device, Tensor};
+
+/// `AdaptiveAvgPool2d(1)` followed by `flatten(1)`: `[n, c, h, w]` → `[n, c]`.
+pub fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
+    let [n, c, h, w] = x.dims();
+    x.reshape([n, c, h * w]).mean_dim(2).reshape([n, c])
+}
+
+/// A linear layer with PyTorch's default initialisation, U(±1/√fan_in) for weight and bias
+/// (Burn's default `KaimingUniform{gain: 1/√3}` is exactly that).
+pub fn linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
+    LinearConfig::new(d_in, d_out).init(device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::TensorData;
+
+    #[test]
+    fn global_avg_pool_means_each_channel() {
+        let device = Device::default();
+        let x = Tensor::<4>::from_data(
+            TensorData::new((0..8).map(|v| v as f32).collect(), [1, 2, 2, 2]),
+            &device,
+        );
+        let got = global_avg_pool(x).into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(got, vec![1.5, 5.5]);
+    }
+}

@@ -1,0 +1,17 @@
+//! Input normalisation constants and the normalisation itself.
+
+use burn::tensor::{Tensor, TensorData};
+
+/// Per-channel RGB mean of ImageNet, as torchvision's transforms use it.
+pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+/// Per-channel RGB standard deviation of ImageNet, as torchvision's transforms use it.
+pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
+
+/// `(x - mean) / std` per channel of an `[n, c, h, w]` batch in `[0, 1]`.
+pub fn normalize<const C: usize>(x: Tensor<4>, mean: [f32; C], std: [f32; C]) -> Tensor<4> {
+    let device = x.device();
+    let shape = [1, C, 1, 1];
+    let mean = Tensor::<4>::from_data(TensorData::new(mean.to_vec(), shape), &device);
+    let std = Tensor::<4>::from_data(TensorData::new(std.to_vec(), shape), &device);
+    (x - mean) / std
+}

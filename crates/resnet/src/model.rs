@@ -1,0 +1,126 @@
+//! The ResNet trunk: stem, four stages of residual blocks, global pool and `fc`.
+
+use burn::module::Module;
+use burn::nn::conv::Conv2d;
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, Linear, PaddingConfig2d};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+use zoo_blocks::{Block, BlockConfig, BlockKind, batch_norm, conv2d, global_avg_pool, linear};
+use zoo_weights::{KeyMap, ZooModel};
+
+/// torchvision keys differ from the fields only in the downsample `nn.Sequential`.
+pub const KEY_MAP: KeyMap = &[
+    (r"\.downsample\.0\.", ".downsample.conv."),
+    (r"\.downsample\.1\.", ".downsample.bn."),
+];
+
+/// The shape of a ResNet-family network.
+#[derive(Clone, Debug)]
+pub struct ResNetConfig {
+    pub name: String,
+    pub block: BlockKind,
+    /// Blocks per stage.
+    pub layers: [usize; 4],
+    pub num_classes: usize,
+    /// Groups of every 3×3 bottleneck convolution (ResNeXt's cardinality).
+    pub groups: usize,
+    /// torchvision's `width_per_group`.
+    pub width_per_group: usize,
+}
+
+impl ResNetConfig {
+    pub fn new(name: &str, block: BlockKind, layers: [usize; 4], num_classes: usize) -> Self {
+        Self {
+            name: name.to_string(),
+            block,
+            layers,
+            num_classes,
+            groups: 1,
+            width_per_group: 64,
+        }
+    }
+
+    pub fn with_groups(mut self, groups: usize, width_per_group: usize) -> Self {
+        self.groups = groups;
+        self.width_per_group = width_per_group;
+        self
+    }
+
+    pub fn init(&self, device: &Device) -> ResNet {
+        let mut in_channels = 64;
+        let mut stage = |planes: usize, blocks: usize, stride: usize| -> Vec<Block> {
+            (0..blocks)
+                .map(|i| {
+                    let cfg = BlockConfig {
+                        kind: self.block,
+                        in_channels,
+                        planes,
+                        stride: if i == 0 { stride } else { 1 },
+                        groups: self.groups,
+                        base_width: self.width_per_group,
+                    };
+                    in_channels = cfg.out_channels();
+                    cfg.init(device)
+                })
+                .collect()
+        };
+        let layer1 = stage(64, self.layers[0], 1);
+        let layer2 = stage(128, self.layers[1], 2);
+        let layer3 = stage(256, self.layers[2], 2);
+        let layer4 = stage(512, self.layers[3], 2);
+        ResNet {
+            conv1: conv2d([3, 64], 7, 2, 3, 1, device),
+            bn1: batch_norm(64, 1e-5, device),
+            maxpool: MaxPool2dConfig::new([3, 3])
+                .with_strides([2, 2])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .init(),
+            layer1,
+            layer2,
+            layer3,
+            layer4,
+            fc: linear(512 * self.block.expansion(), self.num_classes, device),
+            variant: self.name.clone(),
+        }
+    }
+}
+
+/// A ResNet, ResNeXt or Wide-ResNet. Field names are torchvision's state-dict keys.
+#[derive(Module, Debug)]
+pub struct ResNet {
+    pub conv1: Conv2d,
+    pub bn1: BatchNorm,
+    pub maxpool: MaxPool2d,
+    pub layer1: Vec<Block>,
+    pub layer2: Vec<Block>,
+    pub layer3: Vec<Block>,
+    pub layer4: Vec<Block>,
+    pub fc: Linear,
+    #[module(skip)]
+    pub variant: String,
+}
+
+impl ResNet {
+    /// `[n, 3, h, w]` normalised images → `[n, num_classes]` logits.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = self
+            .maxpool
+            .forward(relu(self.bn1.forward(self.conv1.forward(x))));
+        let x = [&self.layer1, &self.layer2, &self.layer3, &self.layer4]
+            .into_iter()
+            .flatten()
+            .fold(x, |x, block| block.forward(x));
+        self.fc.forward(global_avg_pool(x))
+    }
+}
+
+impl ZooModel for ResNet {
+    fn variant(&self) -> &str {
+        &self.variant
+    }
+
+    fn key_map() -> KeyMap {
+        KEY_MAP
+    }
+}

@@ -1,0 +1,43 @@
+//! ResNeXt (Xie et al. 2017, "Aggregated Residual Transformations"): ResNet bottlenecks whose
+//! 3×3 convolution is split into `groups` paths. The same networks as torchvision's.
+
+pub use zoo_resnet::{KEY_MAP, ResNet, ResNetConfig};
+
+use burn::tensor::Device;
+use zoo_blocks::BlockKind;
+
+/// ResNeXt-50 32×4d: [3, 4, 6, 3], 32 groups of width 4.
+pub fn resnext50_32x4d(num_classes: usize, device: &Device) -> ResNet {
+    ResNetConfig::new(
+        "resnext50_32x4d",
+        BlockKind::Bottleneck,
+        [3, 4, 6, 3],
+        num_classes,
+    )
+    .with_groups(32, 4)
+    .init(device)
+}
+
+/// ResNeXt-101 32×8d: [3, 4, 23, 3], 32 groups of width 8.
+pub fn resnext101_32x8d(num_classes: usize, device: &Device) -> ResNet {
+    ResNetConfig::new(
+        "resnext101_32x8d",
+        BlockKind::Bottleneck,
+        [3, 4, 23, 3],
+        num_classes,
+    )
+    .with_groups(32, 8)
+    .init(device)
+}
+
+/// ResNeXt-101 64×4d: [3, 4, 23, 3], 64 groups of width 4.
+pub fn resnext101_64x4d(num_classes: usize, device: &Device) -> ResNet {
+    ResNetConfig::new(
+        "resnext101_64x4d",
+        BlockKind::Bottleneck,
+        [3, 4, 23, 3],
+        num_classes,
+    )
+    .with_groups(64, 4)
+    .init(device)
+}

@@ -1,0 +1,241 @@
+//! Validate-then-apply loading, and burnpack saving.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use burn::module::Module;
+use burn_store::burn_pack::Tensor as PackTensor;
+use burn_store::{
+    BurnToPyTorchAdapter, BurnpackStore, ModuleAdapter, ModuleSnapshot, ModuleStore,
+    PyTorchToBurnAdapter, PytorchStore, SafetensorsStore,
+};
+use regex::Regex;
+
+use crate::{LoadError, Mismatch, ShapeMismatch, WeightFormat};
+
+/// A family's key map: `(regex, replacement)` pairs applied in order to every tensor name of
+/// a PyTorch-convention file (`.pth`, `.safetensors`), turning reference state-dict keys into
+/// the model's field paths. Most are a line or two, because fields carry the reference names.
+pub type KeyMap = &'static [(&'static str, &'static str)];
+
+/// What a user can say about a file beyond what the zoo works out itself.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// Read the state dict from this top-level key of a checkpoint dict. Without it,
+    /// `state_dict` and `model` are tried when the file's tensors all sit under them.
+    pub top_level_key: Option<String>,
+    /// Extra `(regex, replacement)` renames, applied before the family's key map.
+    pub remaps: Vec<(String, String)>,
+}
+
+/// Prefixes that wrap a state dict in common checkpoints: a checkpoint dict's entries, then
+/// `nn.DataParallel`'s `module.`.
+const WRAPPERS: [&str; 3] = ["state_dict.", "model.", "module."];
+
+/// Tensors a file may carry that no inference model has a place for.
+fn is_ignorable(name: &str) -> bool {
+    name.ends_with("num_batches_tracked")
+}
+
+/// Loads `path` into `model`, returning the loaded model or an error that names what did not
+/// fit. `model_name` only appears in messages. Every name and shape is checked before any
+/// tensor is applied.
+pub fn load<M: Module>(
+    model: M,
+    model_name: &str,
+    path: &Path,
+    key_map: KeyMap,
+    options: &ImportOptions,
+) -> Result<M, LoadError> {
+    let path_buf = path.to_path_buf();
+    std::fs::metadata(path).map_err(|source| LoadError::Open {
+        path: path_buf.clone(),
+        source,
+    })?;
+    let format = WeightFormat::detect(path).ok_or_else(|| LoadError::UnknownFormat {
+        path: path_buf.clone(),
+    })?;
+    let rules = compile_rules(path, options, key_map)?;
+    let tensors = read(path, format, options)?;
+
+    // PyTorch-convention files name norm parameters weight/bias and store Linear weights
+    // [out, in]; the adapters translate both ways. Burnpack is Burn's own naming.
+    let pytorch_names = format != WeightFormat::Burnpack;
+    let tensors = if pytorch_names {
+        rename(tensors, &rules)
+    } else {
+        tensors
+    };
+    let expected: Box<dyn ModuleAdapter> = if pytorch_names {
+        Box::new(BurnToPyTorchAdapter)
+    } else {
+        Box::new(burn_store::IdentityAdapter)
+    };
+    let wanted = model.collect(None, Some(expected), pytorch_names);
+    let mismatch = compare(&wanted, &tensors);
+    if !mismatch.is_empty() {
+        return Err(LoadError::Mismatch {
+            path: path_buf,
+            model: model_name.to_string(),
+            mismatch,
+        });
+    }
+
+    let incoming: Vec<PackTensor> = tensors
+        .into_values()
+        .filter(|t| !is_ignorable(&t.name))
+        .collect();
+    let adapter: Box<dyn ModuleAdapter> = if pytorch_names {
+        Box::new(PyTorchToBurnAdapter)
+    } else {
+        Box::new(burn_store::IdentityAdapter)
+    };
+    let mut model = model;
+    let result = model.apply(incoming, None, Some(adapter), pytorch_names);
+    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
+        // Validation above should make this unreachable; report rather than hand back a
+        // partly loaded model.
+        let reason = format!(
+            "{} errors {:?}, missing {:?}, unused {:?}",
+            result.errors.len(),
+            result
+                .errors
+                .iter()
+                .take(3)
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>(),
+            result
+                .missing
+                .iter()
+                .take(3)
+                .map(|m| &m.0)
+                .collect::<Vec<_>>(),
+            result.unused.iter().take(3).collect::<Vec<_>>(),
+        );
+        return Err(LoadError::Apply {
+            path: path_buf,
+            reason,
+        });
+    }
+    Ok(model)
+}
+
+/// Saves `model` as burnpack at `path`, atomically (a failed write leaves no partial file),
+/// replacing any file already there.
+pub fn save<M: Module>(model: &M, path: &Path) -> Result<(), LoadError> {
+    let mut store = BurnpackStore::from_file(path)
+        .overwrite(true)
+        .auto_extension(false);
+    model.save_into(&mut store).map_err(|e| LoadError::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+fn read(
+    path: &Path,
+    format: WeightFormat,
+    options: &ImportOptions,
+) -> Result<BTreeMap<String, PackTensor>, LoadError> {
+    let read_error = |reason: String| LoadError::Read {
+        path: path.to_path_buf(),
+        format,
+        reason,
+    };
+    match format {
+        WeightFormat::Pytorch => {
+            let mut store = PytorchStore::from_file(path).map_indices_contiguous(false);
+            if let Some(key) = &options.top_level_key {
+                store = store.with_top_level_key(key);
+            }
+            all_tensors(&mut store).map_err(read_error)
+        }
+        WeightFormat::Safetensors => {
+            all_tensors(&mut SafetensorsStore::from_file(path)).map_err(read_error)
+        }
+        WeightFormat::Burnpack => {
+            all_tensors(&mut BurnpackStore::from_file(path)).map_err(read_error)
+        }
+    }
+}
+
+fn all_tensors<S: ModuleStore>(store: &mut S) -> Result<BTreeMap<String, PackTensor>, String> {
+    store.get_all_tensors().cloned().map_err(|e| e.to_string())
+}
+
+type Rules = Vec<(Regex, String)>;
+
+/// The user's remaps, then the family's key map, compiled (before any file is read, so a bad
+/// pattern is reported as such).
+fn compile_rules(
+    path: &Path,
+    options: &ImportOptions,
+    key_map: KeyMap,
+) -> Result<Rules, LoadError> {
+    let user = options.remaps.iter().map(|(p, r)| (p.as_str(), r.as_str()));
+    user.chain(key_map.iter().copied())
+        .map(|(pattern, replacement)| {
+            Regex::new(pattern)
+                .map(|re| (re, replacement.to_string()))
+                .map_err(|e| LoadError::Remap {
+                    path: path.to_path_buf(),
+                    pattern: pattern.to_string(),
+                    reason: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// Strips checkpoint wrappers, then applies the remap rules in order.
+fn rename(tensors: BTreeMap<String, PackTensor>, rules: &Rules) -> BTreeMap<String, PackTensor> {
+    let mut tensors = tensors;
+    for prefix in WRAPPERS {
+        if !tensors.is_empty() && tensors.keys().all(|k| k.starts_with(prefix)) {
+            tensors = tensors
+                .into_values()
+                .map(|t| renamed(t, |n| n[prefix.len()..].to_string()))
+                .map(|t| (t.name.clone(), t))
+                .collect();
+        }
+    }
+    tensors
+        .into_values()
+        .map(|t| {
+            renamed(t, |name| {
+                rules.iter().fold(name.to_string(), |n, (re, rep)| {
+                    re.replace_all(&n, rep.as_str()).into_owned()
+                })
+            })
+        })
+        .map(|t| (t.name.clone(), t))
+        .collect()
+}
+
+fn renamed(mut tensor: PackTensor, f: impl Fn(&str) -> String) -> PackTensor {
+    tensor.name = f(&tensor.name);
+    tensor
+}
+
+fn compare(wanted: &[PackTensor], found: &BTreeMap<String, PackTensor>) -> Mismatch {
+    let dims = |t: &PackTensor| t.shape.iter().copied().collect::<Vec<usize>>();
+    let mut mismatch = Mismatch::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for w in wanted {
+        seen.insert(w.name.as_str());
+        match found.get(&w.name) {
+            None => mismatch.missing.push((w.name.clone(), dims(w))),
+            Some(f) if dims(f) != dims(w) => mismatch.shapes.push(ShapeMismatch {
+                name: w.name.clone(),
+                expected: dims(w),
+                found: dims(f),
+            }),
+            Some(_) => {}
+        }
+    }
+    mismatch.unexpected = found
+        .values()
+        .filter(|t| !seen.contains(t.name.as_str()) && !is_ignorable(&t.name))
+        .map(|t| (t.name.clone(), dims(t)))
+        .collect();
+    mismatch
+}

@@ -1,0 +1,51 @@
+//! Weight import and export for burn-zoo models.
+//!
+//! One entry point, [`load`], reads PyTorch `.pth`/`.pt` (zip or legacy pickle), safetensors
+//! and Burn's burnpack files, checks every tensor's name and shape against the model before
+//! touching it, and only then applies them: a load either returns a complete model or a
+//! [`LoadError`] that says what did not fit. [`save`] writes burnpack.
+
+mod error;
+mod format;
+mod import;
+
+pub use error::{LoadError, Mismatch, ShapeMismatch};
+pub use format::WeightFormat;
+pub use import::{ImportOptions, KeyMap, load, save};
+
+/// A zoo model that knows how to read reference checkpoints: its name for messages and the
+/// key map from reference state-dict keys to its fields.
+pub trait ZooModel: burn::module::Module + Sized {
+    /// The variant's name, as its builder function is named (`resnet50`).
+    fn variant(&self) -> &str;
+
+    /// Renames from reference keys to this model's field paths (see [`KeyMap`]).
+    fn key_map() -> KeyMap;
+
+    /// Loads a `.pth`/`.pt`, `.safetensors` or `.bpk` file into this model.
+    fn load_file(
+        self,
+        path: impl AsRef<std::path::Path>,
+        options: &ImportOptions,
+    ) -> Result<Self, LoadError> {
+        let name = self.variant().to_string();
+        load(self, &name, path.as_ref(), Self::key_map(), options)
+    }
+
+    /// Saves this model in Burn's burnpack format.
+    fn save_file(&self, path: impl AsRef<std::path::Path>) -> Result<(), LoadError> {
+        save(self, path.as_ref())
+    }
+}
+
+/// Trainable parameters, the figure torchvision and the papers report. Burn's
+/// `Module::num_params` also counts BatchNorm running statistics, which are buffers.
+pub fn parameter_count<M: burn::module::Module>(model: &M) -> usize {
+    use burn_store::ModuleSnapshot;
+    model
+        .collect(None, None, true)
+        .iter()
+        .filter(|t| !t.name.ends_with(".running_mean") && !t.name.ends_with(".running_var"))
+        .map(|t| t.shape.iter().product::<usize>())
+        .sum()
+}

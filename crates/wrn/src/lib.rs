@@ -1,0 +1,32 @@
+//! Wide Residual Networks (Zagoruyko & Komodakis 2016). The ImageNet variants here are
+//! torchvision's `wide_resnet50_2`/`wide_resnet101_2`: ResNet bottlenecks whose inner
+//! 3×3 width is doubled (`width_per_group = 128`), outer widths unchanged.
+
+pub use zoo_resnet::{KEY_MAP, ResNet, ResNetConfig};
+
+use burn::tensor::Device;
+use zoo_blocks::BlockKind;
+
+/// Wide ResNet-50-2: ResNet-50 with bottlenecks twice as wide.
+pub fn wide_resnet50_2(num_classes: usize, device: &Device) -> ResNet {
+    ResNetConfig::new(
+        "wide_resnet50_2",
+        BlockKind::Bottleneck,
+        [3, 4, 6, 3],
+        num_classes,
+    )
+    .with_groups(1, 128)
+    .init(device)
+}
+
+/// Wide ResNet-101-2: ResNet-101 with bottlenecks twice as wide.
+pub fn wide_resnet101_2(num_classes: usize, device: &Device) -> ResNet {
+    ResNetConfig::new(
+        "wide_resnet101_2",
+        BlockKind::Bottleneck,
+        [3, 4, 23, 3],
+        num_classes,
+    )
+    .with_groups(1, 128)
+    .init(device)
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Write parity fixtures: reference weights, inputs and logits for every zoo variant.
+
+For each variant: torchvision-initialised weights with every BatchNorm's running statistics and
+affine parameters randomised (so a wrong BN mapping changes the logits), saved as `.pth` and
+`.safetensors`, and the reference logits for a fixed batch of two 224x224 inputs: seeded noise
+and, when ../shared/data is present, a real ImageNet validation image preprocessed the
+torchvision way. The Rust parity tests (tests/parity.rs) load both files and compare.
+
+Usage: scripts/reference.py [--out tests/fixtures] [VARIANT ...]
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torchvision
+from safetensors.torch import save_file
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("ZOO_SHARED", ROOT.parent / "shared" / "data"))
+REAL_IMAGE = SHARED / "imagenet-val10" / "ILSVRC2012_val_00000001.JPEG"
+
+# variant -> torchvision builder name; all take the default 224x224 input.
+VARIANTS = [
+    "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+    "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d",
+    "wide_resnet50_2", "wide_resnet101_2",
+]
+
+# The BatchNorm the "altered fixture" test corrupts in resnet18.
+BAD_BN = "layer3.1.bn2.running_var"
+
+
+def seed_of(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
+
+
+def randomise_batchnorm(model: torch.nn.Module, gen: torch.Generator, size: int) -> None:
+    """Random BN affine parameters and running statistics, the latter calibrated like a trained
+    network's: each BN's running mean/var are its input's real per-channel statistics on a
+    calibration batch, perturbed per channel. Uncalibrated random statistics make deep
+    ResNets' logits explode (|logit| ~ 1e5), which would make a relative tolerance loose."""
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+
+    def calibrate(m, args):
+        x = args[0]
+        n = m.num_features
+        mean = x.mean((0, 2, 3))
+        var = x.var((0, 2, 3), unbiased=False)
+        m.running_mean.copy_(mean + torch.randn(n, generator=gen) * 0.1 * var.sqrt())
+        m.running_var.copy_(var * (torch.rand(n, generator=gen) + 0.5) + 1e-3)
+
+    for m in bns:
+        n = m.num_features
+        m.weight.data.copy_(torch.rand(n, generator=gen) + 0.5)
+        m.bias.data.copy_(torch.randn(n, generator=gen) * 0.1)
+    hooks = [m.register_forward_pre_hook(calibrate) for m in bns]
+    model.eval()
+    model(torch.randn(4, 3, size, size, generator=gen))
+    for h in hooks:
+        h.remove()
+
+
+def inputs(size: int) -> tuple[torch.Tensor, bool]:
+    """Batch of 2: seeded noise, then the real image (or more noise without shared data)."""
+    gen = torch.Generator().manual_seed(1234)
+    noise = torch.randn(2, 3, size, size, generator=gen)
+    if not REAL_IMAGE.exists():
+        return noise, False
+    from PIL import Image
+
+    weights = torchvision.models.ResNet50_Weights.IMAGENET1K_V1
+    img = weights.transforms()(Image.open(REAL_IMAGE).convert("RGB"))
+    return torch.stack([noise[0], img]), True
+
+
+def write_f32(path: Path, t: torch.Tensor) -> None:
+    path.write_bytes(t.detach().contiguous().numpy().astype("<f4").tobytes())
+
+
+def reference_meta(name: str) -> dict:
+    weights = torchvision.models.get_model_weights(name).DEFAULT
+    return {"gflops": weights.meta.get("_ops"), "acc1": weights.meta["_metrics"]["ImageNet-1K"]["acc@1"]}
+
+
+@torch.no_grad()
+def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
+    torch.manual_seed(seed_of(name))
+    model = torchvision.models.get_model(name, weights=None)
+    randomise_batchnorm(model, torch.Generator().manual_seed(seed_of(name) + 1), x.shape[-1])
+    logits = model(x)
+    sd = model.state_dict()
+
+    d = out / name
+    d.mkdir(parents=True, exist_ok=True)
+    torch.save(sd, d / "weights.pth")
+    save_file({k: v.contiguous() for k, v in sd.items()}, d / "weights.safetensors")
+    write_f32(d / "logits.f32", logits)
+    if name == "resnet18":
+        extra_resnet18(model, sd, d)
+    meta = {
+        "variant": name,
+        "params": sum(p.numel() for p in model.parameters()),
+        "logits_shape": list(logits.shape),
+        "real_image": real,
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        **reference_meta(name),
+    }
+    (d / "meta.json").write_text(json.dumps(meta, indent=1))
+    print(f"{name}: {meta['params']:,} params, max |logit| {logits.abs().max():.3f}", flush=True)
+
+
+def extra_resnet18(model, sd, d: Path) -> None:
+    # A checkpoint as training scripts write it: legacy pickle, wrapped, DataParallel names.
+    wrapped = {"epoch": 3, "state_dict": {"module." + k: v for k, v in sd.items()}}
+    torch.save(wrapped, d / "weights-legacy-wrapped.pth", _use_new_zipfile_serialization=False)
+    # One running_var altered: the parity check must reject it.
+    bad = {k: v.clone().contiguous() for k, v in sd.items()}
+    bad[BAD_BN] = bad[BAD_BN] * 4.0
+    save_file(bad, d / "weights-bad-bnvar.safetensors")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
+    ap.add_argument("variants", nargs="*", default=VARIANTS)
+    args = ap.parse_args()
+    unknown = set(args.variants) - set(VARIANTS)
+    if unknown:
+        sys.exit(f"unknown variants: {sorted(unknown)}")
+    torch.set_num_threads(os.cpu_count() or 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    x, real = inputs(224)
+    write_f32(args.out / "input-224.f32", x)
+    (args.out / "input-224.json").write_text(
+        json.dumps({"shape": list(x.shape), "real_image": str(REAL_IMAGE) if real else None})
+    )
+    if not real:
+        print(f"note: {REAL_IMAGE} absent; the second input is noise too", flush=True)
+    for name in args.variants:
+        fixture(name, args.out, x, real)
+
+
+if __name__ == "__main__":
+    main()

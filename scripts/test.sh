@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The zoo's test command.
+#   scripts/test.sh           full tier: Python venv and parity fixtures (made once, remade when
+#                             scripts/reference.py or its requirements change), then every test
+#   scripts/test.sh --fast    fast tier: no Python, no fixtures; fixture tests skip with a message
+# Extra arguments go to `cargo test` (e.g. `scripts/test.sh -- resnet50`).
+# Environment: ZOO_VENV (default .venv), ZOO_FIXTURES (default tests/fixtures),
+# ZOO_REQUIRE_SHARED=1 to fail rather than skip when ../shared/data is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+
+fast=0
+if [ "${1:-}" = "--fast" ]; then fast=1; shift; fi
+
+if [ "$fast" = 0 ]; then
+  venv="${ZOO_VENV:-$PWD/.venv}"
+  want=$(sha256sum scripts/requirements.txt | cut -d' ' -f1)
+  if [ "$(cat "$venv/.zoo-stamp" 2>/dev/null)" != "$want" ]; then
+    echo "== creating the reference venv in $venv (torch, torchvision, timm; a few minutes)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.txt
+    echo "$want" > "$venv/.zoo-stamp"
+  fi
+
+  fixtures="${ZOO_FIXTURES:-$PWD/tests/fixtures}"
+  shared="${ZOO_SHARED:-$PWD/../shared/data}"
+  if [ "${ZOO_REQUIRE_SHARED:-0}" = 1 ] && [ ! -d "$shared" ]; then
+    echo "ZOO_REQUIRE_SHARED=1 but $shared is absent" >&2; exit 1
+  fi
+  want=$(cat scripts/reference.py scripts/requirements.txt | sha256sum | cut -d' ' -f1)
+  [ -d "$shared/imagenet-val10" ] && want="$want+shared"
+  if [ "$(cat "$fixtures/.zoo-stamp" 2>/dev/null)" != "$want" ]; then
+    echo "== writing parity fixtures to $fixtures"
+    rm -rf "$fixtures"
+    ZOO_SHARED="$shared" "$venv/bin/python" scripts/reference.py --out "$fixtures"
+    echo "$want" > "$fixtures/.zoo-stamp"
+  fi
+  export ZOO_FIXTURES="$fixtures" ZOO_REQUIRE_FIXTURES=1
+fi
+
+report=$(mktemp)
+trap 'rm -f "$report"' EXIT
+export ZOO_REPORT="$report"
+status=0
+cargo test --release --workspace "$@" || status=$?
+
+if [ -s "$report" ]; then
+  echo
+  echo "== measured figures"
+  sort "$report"
+fi
+exit "$status"

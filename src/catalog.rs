@@ -1,0 +1,100 @@
+//! Every variant of the zoo by name, for the command line and the zoo-level tests.
+
+use burn::tensor::{Device, Tensor};
+use std::path::Path;
+use zoo_resnet::ResNet;
+use zoo_weights::{ImportOptions, LoadError, ZooModel};
+
+/// A model of any family, so that code picking variants by name has one type to hold.
+#[derive(Debug)]
+pub enum AnyModel {
+    ResNet(ResNet),
+}
+
+impl AnyModel {
+    /// Logits for a batch of normalised images.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        match self {
+            AnyModel::ResNet(m) => m.forward(x),
+        }
+    }
+
+    /// Trainable parameters (BatchNorm running statistics excluded), as torchvision counts.
+    pub fn num_params(&self) -> usize {
+        match self {
+            AnyModel::ResNet(m) => zoo_weights::parameter_count(m),
+        }
+    }
+
+    pub fn load_file(self, path: &Path, options: &ImportOptions) -> Result<Self, LoadError> {
+        Ok(match self {
+            AnyModel::ResNet(m) => AnyModel::ResNet(m.load_file(path, options)?),
+        })
+    }
+
+    pub fn save_file(&self, path: &Path) -> Result<(), LoadError> {
+        match self {
+            AnyModel::ResNet(m) => m.save_file(path),
+        }
+    }
+}
+
+/// One variant: its builder and the figures of its reference.
+pub struct Variant {
+    /// The builder's name, as torchvision names it.
+    pub name: &'static str,
+    pub family: &'static str,
+    /// Parameters of the reference model at 1000 classes.
+    pub params: usize,
+    /// The reference's input resolution (square).
+    pub input_size: usize,
+    build: fn(usize, &Device) -> AnyModel,
+}
+
+impl Variant {
+    pub fn build(&self, num_classes: usize, device: &Device) -> AnyModel {
+        (self.build)(num_classes, device)
+    }
+}
+
+macro_rules! variants {
+    ($($family:ident :: $name:ident => $wrap:ident, $params:expr, $size:expr;)*) => {
+        /// Every variant in the zoo, in the order the README lists them.
+        pub const VARIANTS: &[Variant] = &[$(Variant {
+            name: stringify!($name),
+            family: family_name(stringify!($family)),
+            params: $params,
+            input_size: $size,
+            build: |n, d| AnyModel::$wrap($family::$name(n, d)),
+        },)*];
+    };
+}
+
+variants! {
+    zoo_resnet::resnet18 => ResNet, 11_689_512, 224;
+    zoo_resnet::resnet34 => ResNet, 21_797_672, 224;
+    zoo_resnet::resnet50 => ResNet, 25_557_032, 224;
+    zoo_resnet::resnet101 => ResNet, 44_549_160, 224;
+    zoo_resnet::resnet152 => ResNet, 60_192_808, 224;
+    zoo_resnext::resnext50_32x4d => ResNet, 25_028_904, 224;
+    zoo_resnext::resnext101_32x8d => ResNet, 88_791_336, 224;
+    zoo_resnext::resnext101_64x4d => ResNet, 83_455_272, 224;
+    zoo_wrn::wide_resnet50_2 => ResNet, 68_883_240, 224;
+    zoo_wrn::wide_resnet101_2 => ResNet, 126_886_696, 224;
+}
+
+/// The variant of that name, if the zoo has it.
+pub fn variant(name: &str) -> Option<&'static Variant> {
+    VARIANTS.iter().find(|v| v.name == name)
+}
+
+/// `zoo_resnext` → `resnext`.
+const fn family_name(krate: &'static str) -> &'static str {
+    match krate.as_bytes() {
+        [b'z', b'o', b'o', b'_', rest @ ..] => match std::str::from_utf8(rest) {
+            Ok(s) => s,
+            Err(_) => krate,
+        },
+        _ => krate,
+    }
+}

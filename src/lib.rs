@@ -1,0 +1,22 @@
+//! burn-zoo: classic convolutional networks on Burn, each the same network as its reference
+//! (torchvision, timm or the paper's code), with importers for reference weights.
+//!
+//! ```no_run
+//! use burn_zoo::{resnet::resnet50, ImportOptions, ZooModel};
+//! let device = burn::tensor::Device::default();
+//! let model = resnet50(1000, &device)
+//!     .load_file("resnet50-11ad3fa6.pth", &ImportOptions::default())
+//!     .expect("weights fit");
+//! model.save_file("resnet50.bpk").unwrap();
+//! ```
+
+mod catalog;
+
+pub use catalog::{AnyModel, VARIANTS, Variant, variant};
+pub use zoo_blocks as blocks;
+pub use zoo_resnet as resnet;
+pub use zoo_resnext as resnext;
+pub use zoo_weights::{
+    ImportOptions, LoadError, Mismatch, WeightFormat, ZooModel, parameter_count,
+};
+pub use zoo_wrn as wrn;

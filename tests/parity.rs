@@ -1,0 +1,71 @@
+//! Parity tier: every variant, loaded from the reference's `.pth` and `.safetensors` and
+//! from a Burn-format copy, gives the reference logits (see `common::compare`).
+
+mod common;
+
+use burn::tensor::Device;
+use burn_zoo::{ImportOptions, variant};
+use common::{compare, fixture, input, read_f32, report, to_vec};
+
+fn parity(name: &str) {
+    let Some(dir) = fixture(name) else { return };
+    let device = Device::default();
+    let v = variant(name).expect("variant in catalog");
+    let meta = common::json(&dir.join("meta.json"));
+    assert_eq!(
+        meta["params"].as_u64().unwrap() as usize,
+        v.params,
+        "reference parameter count"
+    );
+
+    let x = input(v.input_size, &device);
+    let reference = read_f32(&dir.join("logits.f32"));
+    let bpk = std::env::temp_dir().join(format!("zoo-parity-{name}-{}.bpk", std::process::id()));
+    let mut failures = Vec::new();
+    for file in ["weights.pth", "weights.safetensors", "burnpack"] {
+        let path = if file == "burnpack" {
+            bpk.clone()
+        } else {
+            dir.join(file)
+        };
+        let model = v
+            .build(1000, &device)
+            .load_file(&path, &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(model.num_params(), v.params, "{name}: parameter count");
+        if file == "weights.pth" {
+            model.save_file(&bpk).unwrap();
+        }
+        let p = compare(&to_vec(model.forward(x.clone())), &reference, 1000);
+        let format = file.trim_start_matches("weights.");
+        report(&format!(
+            "parity {name:<18} {format:<11} max|Δ| {:.2e}  relative {:.1e}  tol {:.2e}  top-5 {}",
+            p.max_delta,
+            p.max_delta * 1e-4 / p.tolerance,
+            p.tolerance,
+            if p.top5_differs.is_empty() {
+                "same"
+            } else {
+                "DIFFERS"
+            }
+        ));
+        if !p.ok() {
+            failures.push(format!("{format}: {p:?}"));
+        }
+    }
+    let _ = std::fs::remove_file(&bpk);
+    assert!(
+        failures.is_empty(),
+        "{name} differs from the reference: {failures:?}"
+    );
+}
+
+macro_rules! parity_tests {
+    ($($name:ident)*) => { $( #[test] fn $name() { parity(stringify!($name)); } )* };
+}
+
+parity_tests! {
+    resnet18 resnet34 resnet50 resnet101 resnet152
+    resnext50_32x4d resnext101_32x8d resnext101_64x4d
+    wide_resnet50_2 wide_resnet101_2
+}
