@@ -2,40 +2,47 @@
 
 use burn::tensor::{Device, Tensor};
 use std::path::Path;
+use zoo_lenet::LeNet;
 use zoo_resnet::ResNet;
 use zoo_weights::{ImportOptions, LoadError, ZooModel};
 
 /// A model of any family, so that code picking variants by name has one type to hold.
 #[derive(Debug)]
 pub enum AnyModel {
+    LeNet(LeNet),
     ResNet(ResNet),
+}
+
+/// Runs `$body` with `$m` bound to the model inside whichever variant `$self` holds.
+macro_rules! each {
+    ($self:expr, $m:ident => $body:expr) => {
+        match $self {
+            AnyModel::LeNet($m) => $body,
+            AnyModel::ResNet($m) => $body,
+        }
+    };
 }
 
 impl AnyModel {
     /// Logits for a batch of normalised images.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        match self {
-            AnyModel::ResNet(m) => m.forward(x),
-        }
+        each!(self, m => m.forward(x))
     }
 
     /// Trainable parameters (BatchNorm running statistics excluded), as torchvision counts.
     pub fn num_params(&self) -> usize {
-        match self {
-            AnyModel::ResNet(m) => zoo_weights::parameter_count(m),
-        }
+        each!(self, m => zoo_weights::parameter_count(m))
     }
 
     pub fn load_file(self, path: &Path, options: &ImportOptions) -> Result<Self, LoadError> {
         Ok(match self {
+            AnyModel::LeNet(m) => AnyModel::LeNet(m.load_file(path, options)?),
             AnyModel::ResNet(m) => AnyModel::ResNet(m.load_file(path, options)?),
         })
     }
 
     pub fn save_file(&self, path: &Path) -> Result<(), LoadError> {
-        match self {
-            AnyModel::ResNet(m) => m.save_file(path),
-        }
+        each!(self, m => m.save_file(path))
     }
 }
 
@@ -44,7 +51,9 @@ pub struct Variant {
     /// The builder's name, as torchvision names it.
     pub name: &'static str,
     pub family: &'static str,
-    /// Parameters of the reference model at 1000 classes.
+    /// Classes of the reference model (1000 for ImageNet, 10 for MNIST-style data).
+    pub classes: usize,
+    /// Parameters of the reference model at `classes` classes.
     pub params: usize,
     /// The reference's input resolution (square).
     pub input_size: usize,
@@ -58,11 +67,12 @@ impl Variant {
 }
 
 macro_rules! variants {
-    ($($family:ident :: $name:ident => $wrap:ident, $params:expr, $size:expr;)*) => {
+    ($($family:ident :: $name:ident => $wrap:ident, $classes:expr, $params:expr, $size:expr;)*) => {
         /// Every variant in the zoo, in the order the README lists them.
         pub const VARIANTS: &[Variant] = &[$(Variant {
             name: stringify!($name),
             family: family_name(stringify!($family)),
+            classes: $classes,
             params: $params,
             input_size: $size,
             build: |n, d| AnyModel::$wrap($family::$name(n, d)),
@@ -71,16 +81,18 @@ macro_rules! variants {
 }
 
 variants! {
-    zoo_resnet::resnet18 => ResNet, 11_689_512, 224;
-    zoo_resnet::resnet34 => ResNet, 21_797_672, 224;
-    zoo_resnet::resnet50 => ResNet, 25_557_032, 224;
-    zoo_resnet::resnet101 => ResNet, 44_549_160, 224;
-    zoo_resnet::resnet152 => ResNet, 60_192_808, 224;
-    zoo_resnext::resnext50_32x4d => ResNet, 25_028_904, 224;
-    zoo_resnext::resnext101_32x8d => ResNet, 88_791_336, 224;
-    zoo_resnext::resnext101_64x4d => ResNet, 83_455_272, 224;
-    zoo_wrn::wide_resnet50_2 => ResNet, 68_883_240, 224;
-    zoo_wrn::wide_resnet101_2 => ResNet, 126_886_696, 224;
+    zoo_lenet::lenet5 => LeNet, 10, 61_706, 28;
+    zoo_lenet::lenet5_modern => LeNet, 10, 61_706, 28;
+    zoo_resnet::resnet18 => ResNet, 1000, 11_689_512, 224;
+    zoo_resnet::resnet34 => ResNet, 1000, 21_797_672, 224;
+    zoo_resnet::resnet50 => ResNet, 1000, 25_557_032, 224;
+    zoo_resnet::resnet101 => ResNet, 1000, 44_549_160, 224;
+    zoo_resnet::resnet152 => ResNet, 1000, 60_192_808, 224;
+    zoo_resnext::resnext50_32x4d => ResNet, 1000, 25_028_904, 224;
+    zoo_resnext::resnext101_32x8d => ResNet, 1000, 88_791_336, 224;
+    zoo_resnext::resnext101_64x4d => ResNet, 1000, 83_455_272, 224;
+    zoo_wrn::wide_resnet50_2 => ResNet, 1000, 68_883_240, 224;
+    zoo_wrn::wide_resnet101_2 => ResNet, 1000, 126_886_696, 224;
 }
 
 /// The variant of that name, if the zoo has it.

@@ -14,9 +14,11 @@ mod catalog;
 
 pub use catalog::{AnyModel, VARIANTS, Variant, variant};
 pub use zoo_blocks as blocks;
+pub use zoo_lenet as lenet;
 pub use zoo_resnet as resnet;
 pub use zoo_resnext as resnext;
 pub use zoo_weights::{
-    ImportOptions, LoadError, Mismatch, WeightFormat, ZooModel, parameter_count,
+    ImportOptions, LoadError, Mismatch, STATIC_ALIGN, WeightFormat, ZooModel, load_static,
+    parameter_count,
 };
 pub use zoo_wrn as wrn;

@@ -7,7 +7,7 @@ use burn_zoo::{VARIANTS, variant};
 fn every_variant_has_the_reference_parameter_count() {
     let device = Device::default();
     for v in VARIANTS {
-        let model = v.build(1000, &device);
+        let model = v.build(v.classes, &device);
         assert_eq!(model.num_params(), v.params, "{}", v.name);
         println!("{:<18} {:>12} parameters", v.name, v.params);
     }

@@ -283,3 +283,29 @@ fn parity_check_rejects_one_altered_batchnorm_running_var() {
         "the parity check must fail on an altered running_var: {p:?}"
     );
 }
+
+#[test]
+fn misaligned_static_bytes_are_an_error_not_a_panic() {
+    let device = Device::default();
+    let path = tmp("static.bpk");
+    resnet18(10, &device).save_file(&path).unwrap();
+    let mut bytes = vec![0u8; 1];
+    bytes.extend(std::fs::read(&path).unwrap());
+    let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    let offset = (1..=zoo_weights_align())
+        .find(|o| leaked[*o..].as_ptr().align_offset(zoo_weights_align()) != 0)
+        .unwrap();
+    let Err(err) = burn_zoo::load_static(
+        resnet18(10, &device),
+        "resnet18",
+        "<test>",
+        &leaked[offset..],
+    ) else {
+        panic!("misaligned bytes must not load")
+    };
+    assert!(err.to_string().contains("not 256-byte aligned"), "{}", err);
+}
+
+fn zoo_weights_align() -> usize {
+    burn_zoo::STATIC_ALIGN
+}

@@ -7,11 +7,14 @@ use burn::tensor::Device;
 use burn_zoo::{ImportOptions, VARIANTS, variant};
 use clap::{Parser, Subcommand};
 
+mod classify;
+mod train;
+
 #[derive(Parser)]
 #[command(
     name = "zoo",
     version,
-    about = "Classic CNNs on Burn: list variants, convert weights"
+    about = "Classic CNNs on Burn: classify, list, convert, train"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -20,6 +23,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Classify PNG/JPEG images with the embedded LeNet-5 trained on Fashion-MNIST (offline).
+    Classify {
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// How many classes to print per image.
+        #[arg(long, default_value_t = 3)]
+        top_k: usize,
+        /// Machine-readable output: one JSON array.
+        #[arg(long)]
+        json: bool,
+    },
     /// Every variant with its family, parameters and input size.
     List {
         /// One JSON object per line instead of a table.
@@ -42,9 +56,30 @@ enum Command {
         /// Read the state dict from this key of a checkpoint dict.
         #[arg(long)]
         top_level_key: Option<String>,
-        /// Number of classes of the checkpoint's head.
-        #[arg(long, default_value_t = 1000)]
-        num_classes: usize,
+        /// Number of classes of the checkpoint's head (default: the reference's).
+        #[arg(long)]
+        num_classes: Option<usize>,
+    },
+    /// Train LeNet-5 on Fashion-MNIST (Debian's dataset-fashion-mnist) or MNIST IDX files.
+    Train {
+        /// lenet5 (the paper's: tanh, average pooling) or lenet5_modern (ReLU, max pooling).
+        model: String,
+        #[arg(long, default_value = "fashion-mnist")]
+        dataset: String,
+        /// Folder with {train,t10k}-{images,labels}-idx*-ubyte[.gz].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        #[arg(long, default_value_t = 64)]
+        batch_size: usize,
+        #[arg(long, default_value_t = 1e-3)]
+        lr: f64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Output weights (.bpk); a .json record of the run is written beside it.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -66,24 +101,38 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
+        Command::Classify {
+            images,
+            top_k,
+            json,
+        } => {
+            let failed = classify::run(&images, top_k, json)?;
+            if failed > 0 {
+                return Err(format!(
+                    "{failed} of {} images could not be classified",
+                    images.len()
+                )
+                .into());
+            }
+        }
         Command::List { json } => {
             if !json {
                 println!(
-                    "{:<18} {:<8} {:>12}  input",
-                    "variant", "family", "parameters"
+                    "{:<18} {:<8} {:>12} {:>8}  input",
+                    "variant", "family", "parameters", "classes"
                 );
             }
             for v in VARIANTS {
                 if json {
                     let row = serde_json::json!({
                         "variant": v.name, "family": v.family,
-                        "params": v.params, "input_size": v.input_size,
+                        "params": v.params, "classes": v.classes, "input_size": v.input_size,
                     });
                     println!("{row}");
                 } else {
                     println!(
-                        "{:<18} {:<8} {:>12}  {}×{}",
-                        v.name, v.family, v.params, v.input_size, v.input_size
+                        "{:<18} {:<8} {:>12} {:>8}  {}×{}",
+                        v.name, v.family, v.params, v.classes, v.input_size, v.input_size
                     );
                 }
             }
@@ -106,7 +155,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let spinner = indicatif::ProgressBar::new_spinner()
                 .with_message(format!("loading {} into {model}", from.display()));
             spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-            let loaded = v.build(num_classes, &device).load_file(&from, &options);
+            let loaded = v
+                .build(num_classes.unwrap_or(v.classes), &device)
+                .load_file(&from, &options);
             spinner.finish_and_clear();
             let loaded = loaded?;
             loaded.save_file(&to)?;
@@ -116,6 +167,29 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 from.display(),
                 to.display()
             );
+        }
+        Command::Train {
+            model,
+            dataset,
+            data,
+            epochs,
+            batch_size,
+            lr,
+            seed,
+            out,
+        } => {
+            let command_line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+            train::run(train::Args {
+                model,
+                dataset,
+                data,
+                epochs,
+                batch_size,
+                learning_rate: lr,
+                seed,
+                out,
+                command_line: format!("zoo {command_line}"),
+            })?;
         }
     }
     Ok(())

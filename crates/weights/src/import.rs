@@ -57,25 +57,65 @@ pub fn load<M: Module>(
     })?;
     let rules = compile_rules(path, options, key_map)?;
     let tensors = read(path, format, options)?;
-
     // PyTorch-convention files name norm parameters weight/bias and store Linear weights
     // [out, in]; the adapters translate both ways. Burnpack is Burn's own naming.
-    let pytorch_names = format != WeightFormat::Burnpack;
-    let tensors = if pytorch_names {
-        rename(tensors, &rules)
+    if format == WeightFormat::Burnpack {
+        apply_checked(model, model_name, path, tensors, false)
     } else {
-        tensors
+        apply_checked(model, model_name, path, rename(tensors, &rules), true)
+    }
+}
+
+/// Alignment [`load_static`] requires of its bytes (the burnpack data-section alignment).
+pub const STATIC_ALIGN: usize = burn_store::burn_pack::TENSOR_ALIGNMENT as usize;
+
+/// Loads burnpack bytes compiled into the program (`include_bytes!`) into `model`, with the
+/// same checks as [`load`]. The bytes must be [`STATIC_ALIGN`]-aligned (wrap `include_bytes!`
+/// in a `#[repr(align(256))]` struct); `label` stands for the file name in messages.
+pub fn load_static<M: Module>(
+    model: M,
+    model_name: &str,
+    label: &str,
+    bytes: &'static [u8],
+) -> Result<M, LoadError> {
+    let path = Path::new(label);
+    // Burnpack casts tensor data in place; misaligned bytes can panic inside the reader.
+    if bytes.as_ptr().align_offset(STATIC_ALIGN) != 0 {
+        return Err(LoadError::Read {
+            path: path.to_path_buf(),
+            format: WeightFormat::Burnpack,
+            reason: format!("embedded bytes are not {STATIC_ALIGN}-byte aligned"),
+        });
+    }
+    let tensors =
+        all_tensors(&mut BurnpackStore::from_static(bytes)).map_err(|reason| LoadError::Read {
+            path: path.to_path_buf(),
+            format: WeightFormat::Burnpack,
+            reason,
+        })?;
+    apply_checked(model, model_name, path, tensors, false)
+}
+
+/// Compares names and shapes, and applies the tensors only when everything fits.
+fn apply_checked<M: Module>(
+    model: M,
+    model_name: &str,
+    path: &Path,
+    tensors: BTreeMap<String, PackTensor>,
+    pytorch_names: bool,
+) -> Result<M, LoadError> {
+    let adapter = |to_burn: bool| -> Box<dyn ModuleAdapter> {
+        match (pytorch_names, to_burn) {
+            (false, _) => Box::new(burn_store::IdentityAdapter),
+            (true, false) => Box::new(BurnToPyTorchAdapter),
+            (true, true) => Box::new(PyTorchToBurnAdapter),
+        }
     };
-    let expected: Box<dyn ModuleAdapter> = if pytorch_names {
-        Box::new(BurnToPyTorchAdapter)
-    } else {
-        Box::new(burn_store::IdentityAdapter)
-    };
-    let wanted = model.collect(None, Some(expected), pytorch_names);
+    let wanted = model.collect(None, Some(adapter(false)), pytorch_names);
     let mismatch = compare(&wanted, &tensors);
     if !mismatch.is_empty() {
         return Err(LoadError::Mismatch {
-            path: path_buf,
+            path: path.to_path_buf(),
             model: model_name.to_string(),
             mismatch,
         });
@@ -85,13 +125,8 @@ pub fn load<M: Module>(
         .into_values()
         .filter(|t| !is_ignorable(&t.name))
         .collect();
-    let adapter: Box<dyn ModuleAdapter> = if pytorch_names {
-        Box::new(PyTorchToBurnAdapter)
-    } else {
-        Box::new(burn_store::IdentityAdapter)
-    };
     let mut model = model;
-    let result = model.apply(incoming, None, Some(adapter), pytorch_names);
+    let result = model.apply(incoming, None, Some(adapter(true)), pytorch_names);
     if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
         // Validation above should make this unreachable; report rather than hand back a
         // partly loaded model.
@@ -113,7 +148,7 @@ pub fn load<M: Module>(
             result.unused.iter().take(3).collect::<Vec<_>>(),
         );
         return Err(LoadError::Apply {
-            path: path_buf,
+            path: path.to_path_buf(),
             reason,
         });
     }

@@ -11,7 +11,7 @@ mod import;
 
 pub use error::{LoadError, Mismatch, ShapeMismatch};
 pub use format::WeightFormat;
-pub use import::{ImportOptions, KeyMap, load, save};
+pub use import::{ImportOptions, KeyMap, STATIC_ALIGN, load, load_static, save};
 
 /// A zoo model that knows how to read reference checkpoints: its name for messages and the
 /// key map from reference state-dict keys to its fields.

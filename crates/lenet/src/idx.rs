@@ -1,0 +1,200 @@
+//! IDX files (the MNIST and Fashion-MNIST format), plain or gzipped.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdxError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: not an IDX file of unsigned bytes: {reason}", path.display())]
+    Format { path: PathBuf, reason: String },
+    #[error("no {what} file in {}", dir.display())]
+    NotFound { dir: PathBuf, what: String },
+}
+
+/// An IDX array of unsigned bytes.
+#[derive(Debug)]
+pub struct Idx {
+    pub dims: Vec<usize>,
+    pub data: Vec<u8>,
+}
+
+/// Reads an IDX file of type `u8`; gzip is recognised by its magic bytes.
+pub fn read(path: &Path) -> Result<Idx, IdxError> {
+    let io = |source| IdxError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let format = |reason: String| IdxError::Format {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let raw = std::fs::read(path).map_err(io)?;
+    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(io)?;
+        out
+    } else {
+        raw
+    };
+    if bytes.len() < 4 || bytes[0] != 0 || bytes[1] != 0 {
+        return Err(format("bad magic number".into()));
+    }
+    if bytes[2] != 0x08 {
+        return Err(format(format!(
+            "element type 0x{:02x}, expected 0x08 (u8)",
+            bytes[2]
+        )));
+    }
+    let ndims = bytes[3] as usize;
+    let header = 4 + 4 * ndims;
+    if bytes.len() < header {
+        return Err(format("truncated header".into()));
+    }
+    let dims: Vec<usize> = bytes[4..header]
+        .chunks_exact(4)
+        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
+        .collect();
+    let len: usize = dims.iter().product();
+    if bytes.len() - header != len {
+        return Err(format(format!(
+            "dims {dims:?} need {len} bytes of data, found {}",
+            bytes.len() - header
+        )));
+    }
+    Ok(Idx {
+        dims,
+        data: bytes[header..].to_vec(),
+    })
+}
+
+/// Images and labels of one split, e.g. MNIST's 10,000 test digits.
+#[derive(Debug)]
+pub struct Dataset {
+    pub images: Vec<u8>,
+    pub labels: Vec<u8>,
+    pub rows: usize,
+    pub cols: usize,
+}
+
+impl Dataset {
+    /// Reads `{split}-images-idx3-ubyte` and `{split}-labels-idx1-ubyte` (optionally `.gz`)
+    /// from `dir`; `split` is `train` or `t10k`.
+    pub fn open(dir: &Path, split: &str) -> Result<Self, IdxError> {
+        let find = |kind: &str, n: u8| -> Result<PathBuf, IdxError> {
+            let base = format!("{split}-{kind}-idx{n}-ubyte");
+            [base.clone(), format!("{base}.gz")]
+                .into_iter()
+                .map(|f| dir.join(f))
+                .find(|p| p.exists())
+                .ok_or_else(|| IdxError::NotFound {
+                    dir: dir.to_path_buf(),
+                    what: base,
+                })
+        };
+        let images_path = find("images", 3)?;
+        let images = read(&images_path)?;
+        let labels = read(&find("labels", 1)?)?;
+        let [n, rows, cols] = images.dims[..] else {
+            return Err(IdxError::Format {
+                path: images_path,
+                reason: format!("images must have 3 dims, found {:?}", images.dims),
+            });
+        };
+        if labels.dims != [n] {
+            return Err(IdxError::Format {
+                path: images_path,
+                reason: format!("{n} images but labels of shape {:?}", labels.dims),
+            });
+        }
+        Ok(Self {
+            images: images.data,
+            labels: labels.data,
+            rows,
+            cols,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The images at `indices` as a normalised `[n, 1, rows, cols]` batch, and their labels.
+    pub fn batch(
+        &self,
+        indices: &[usize],
+        mean: f32,
+        std: f32,
+        device: &Device,
+    ) -> (Tensor<4>, Tensor<1, Int>) {
+        let px = self.rows * self.cols;
+        let pixels: Vec<f32> = indices
+            .iter()
+            .flat_map(|&i| &self.images[i * px..(i + 1) * px])
+            .map(|&p| (p as f32 / 255.0 - mean) / std)
+            .collect();
+        let labels: Vec<i64> = indices.iter().map(|&i| self.labels[i] as i64).collect();
+        let shape = [indices.len(), 1, self.rows, self.cols];
+        (
+            Tensor::from_data(TensorData::new(pixels, shape), device),
+            Tensor::from_data(TensorData::new(labels, [indices.len()]), device),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, bytes: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("zoo-idx-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn reads_plain_and_gzipped_idx() {
+        let raw = [0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6];
+        let idx = read(&write("plain", &raw)).unwrap();
+        assert_eq!((idx.dims, idx.data), (vec![2, 3], vec![1, 2, 3, 4, 5, 6]));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &raw).unwrap();
+        let idx = read(&write("gz", &gz.finish().unwrap())).unwrap();
+        assert_eq!(idx.dims, vec![2, 3]);
+    }
+
+    #[test]
+    fn rejects_malformed_idx_with_reasons() {
+        for (bytes, want) in [
+            (&b"\x89PNG"[..], "bad magic"),
+            (&[0, 0, 0x0d, 1, 0, 0, 0, 1][..], "element type 0x0d"),
+            (&[0, 0, 8, 3, 0, 0][..], "truncated header"),
+            (
+                &[0, 0, 8, 1, 0, 0, 0, 5, 1, 2][..],
+                "need 5 bytes of data, found 2",
+            ),
+        ] {
+            let err = read(&write("bad", bytes)).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+        }
+        let err = Dataset::open(Path::new("/nonexistent-dir"), "t10k")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("t10k-images-idx3-ubyte"), "{err}");
+    }
+}

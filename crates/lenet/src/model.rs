@@ -1,0 +1,198 @@
+//! The LeNet-5 layer stack: conv1 → act → pool → conv2 → act → pool → fc1 (C5) → fc2 (F6) → fc3.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::activation::{relu, tanh};
+use burn::tensor::{Device, Tensor};
+use zoo_weights::{KeyMap, ZooModel};
+
+/// Field names are the common PyTorch ones (`conv1`, `conv2`, `fc1`, `fc2`, `fc3`).
+pub const KEY_MAP: KeyMap = &[];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    Tanh,
+    Relu,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pooling {
+    /// The paper's subsampling (without its trainable coefficient and bias).
+    Avg,
+    Max,
+}
+
+/// Everything that varies between LeNet-5 formulations.
+#[derive(Clone, Debug)]
+pub struct LeNetConfig {
+    pub name: String,
+    /// Side of the square input image.
+    pub input_size: usize,
+    /// Zero padding of conv1 (2 turns a 28×28 MNIST digit into the paper's 32×32 field).
+    pub padding: usize,
+    pub in_channels: usize,
+    pub activation: Activation,
+    pub pooling: Pooling,
+    /// Maps of C1 and C3.
+    pub conv_channels: [usize; 2],
+    /// Units of C5 (as a fully connected layer) and F6.
+    pub hidden: [usize; 2],
+    pub num_classes: usize,
+}
+
+impl LeNetConfig {
+    pub fn classic(num_classes: usize) -> Self {
+        Self {
+            name: "lenet5".into(),
+            input_size: 28,
+            padding: 2,
+            in_channels: 1,
+            activation: Activation::Tanh,
+            pooling: Pooling::Avg,
+            conv_channels: [6, 16],
+            hidden: [120, 84],
+            num_classes,
+        }
+    }
+
+    pub fn modern(num_classes: usize) -> Self {
+        Self {
+            name: "lenet5_modern".into(),
+            activation: Activation::Relu,
+            pooling: Pooling::Max,
+            ..Self::classic(num_classes)
+        }
+    }
+
+    /// The third-party MNIST LeNet of FYH620/lenet-mnist-openvino: 28×28 without padding,
+    /// so fc1 takes 16·4·4 = 256 inputs; ReLU and max-pool.
+    pub fn fyh620() -> Self {
+        Self {
+            name: "lenet5_fyh620".into(),
+            padding: 0,
+            ..Self::modern(10)
+        }
+    }
+
+    /// Side of the maps after conv2 and its pooling.
+    pub fn feature_size(&self) -> usize {
+        let c1 = self.input_size + 2 * self.padding - 4;
+        (c1 / 2 - 4) / 2
+    }
+
+    pub fn init(&self, device: &Device) -> LeNet {
+        let [c1, c3] = self.conv_channels;
+        let [c5, f6] = self.hidden;
+        let p = self.padding;
+        let side = self.feature_size();
+        // PyTorch's default Conv2d/Linear initialisation, which Burn's defaults equal.
+        LeNet {
+            conv1: Conv2dConfig::new([self.in_channels, c1], [5, 5])
+                .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
+                .init(device),
+            conv2: Conv2dConfig::new([c1, c3], [5, 5]).init(device),
+            fc1: LinearConfig::new(c3 * side * side, c5).init(device),
+            fc2: LinearConfig::new(c5, f6).init(device),
+            fc3: LinearConfig::new(f6, self.num_classes).init(device),
+            relu: self.activation == Activation::Relu,
+            pool: match self.pooling {
+                Pooling::Max => Pool::Max(MaxPool2dConfig::new([2, 2]).init()),
+                Pooling::Avg => Pool::Avg(AvgPool2dConfig::new([2, 2]).init()),
+            },
+            variant: self.name.clone(),
+        }
+    }
+}
+
+/// 2×2 subsampling, stride 2 (no parameters, so no weight keys).
+#[derive(Module, Debug)]
+pub enum Pool {
+    Avg(AvgPool2d),
+    Max(MaxPool2d),
+}
+
+#[derive(Module, Debug)]
+pub struct LeNet {
+    pub conv1: Conv2d,
+    pub conv2: Conv2d,
+    pub fc1: Linear,
+    pub fc2: Linear,
+    pub fc3: Linear,
+    #[module(skip)]
+    pub relu: bool,
+    pub pool: Pool,
+    #[module(skip)]
+    pub variant: String,
+}
+
+impl LeNet {
+    fn act<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        if self.relu { relu(x) } else { tanh(x) }
+    }
+
+    fn pool(&self, x: Tensor<4>) -> Tensor<4> {
+        match &self.pool {
+            Pool::Max(p) => p.forward(x),
+            Pool::Avg(p) => p.forward(x),
+        }
+    }
+
+    /// `[n, c, h, w]` normalised images → `[n, num_classes]` logits.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = self.pool(self.act(self.conv1.forward(x)));
+        let x = self.pool(self.act(self.conv2.forward(x)));
+        let x: Tensor<2> = x.flatten(1, 3);
+        let x = self.act(self.fc1.forward(x));
+        let x = self.act(self.fc2.forward(x));
+        self.fc3.forward(x)
+    }
+}
+
+impl ZooModel for LeNet {
+    fn variant(&self) -> &str {
+        &self.variant
+    }
+
+    fn key_map() -> KeyMap {
+        KEY_MAP
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Distribution;
+    use zoo_weights::parameter_count;
+
+    #[test]
+    fn configurations_have_the_expected_shapes_and_sizes() {
+        let device = Device::default();
+        // (config, fc1 inputs, parameters)
+        for (cfg, fc1_in, params) in [
+            (LeNetConfig::classic(10), 400, 61_706),
+            (LeNetConfig::modern(10), 400, 61_706),
+            (LeNetConfig::fyh620(), 256, 44_426),
+            (
+                LeNetConfig {
+                    input_size: 32,
+                    padding: 0,
+                    ..LeNetConfig::classic(10)
+                },
+                400,
+                61_706,
+            ),
+        ] {
+            let model = cfg.init(&device);
+            assert_eq!(model.fc1.weight.dims(), [fc1_in, 120], "{}", cfg.name);
+            assert_eq!(parameter_count(&model), params, "{}", cfg.name);
+            let x = Tensor::<4>::random(
+                [3, 1, cfg.input_size, cfg.input_size],
+                Distribution::Default,
+                &device,
+            );
+            assert_eq!(model.forward(x).dims(), [3, 10]);
+        }
+    }
+}

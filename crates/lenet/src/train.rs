@@ -1,0 +1,103 @@
+//! Supervised training with Adam and cross-entropy, and top-1 evaluation.
+
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::Device;
+
+use crate::LeNet;
+use crate::idx::Dataset;
+
+#[derive(Clone, Debug)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    /// Seeds the device (initialisation) and the shuffling.
+    pub seed: u64,
+    /// Input normalisation (mean, std) of pixels in [0, 1].
+    pub normalization: (f32, f32),
+}
+
+/// Progress of training, reported after every batch.
+pub struct Progress {
+    pub epoch: usize,
+    pub batch: usize,
+    pub batches: usize,
+    pub loss: f32,
+}
+
+/// Trains `model`, which must live on an autodiff device, and returns it. The learning rate
+/// halves for each of the last epochs after the first half of training.
+pub fn train(
+    mut model: LeNet,
+    data: &Dataset,
+    cfg: &TrainConfig,
+    mut on_batch: impl FnMut(&Progress),
+) -> LeNet {
+    let device = model.conv1.weight.device();
+    assert!(device.is_autodiff(), "training needs an autodiff device");
+    let mut optim = AdamConfig::new().init();
+    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    let mut rng = SplitMix64(cfg.seed);
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    let batches = data.len().div_ceil(cfg.batch_size);
+    let (mean, std) = cfg.normalization;
+    for epoch in 0..cfg.epochs {
+        rng.shuffle(&mut order);
+        let decay = epoch.saturating_sub(cfg.epochs / 2) as i32;
+        let lr = cfg.learning_rate * 0.5f64.powi(decay);
+        for (batch, indices) in order.chunks(cfg.batch_size).enumerate() {
+            let (x, y) = data.batch(indices, mean, std, &device);
+            let loss = loss_fn.forward(model.forward(x), y);
+            let value = loss.clone().into_scalar::<f32>();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(lr, model, grads);
+            on_batch(&Progress {
+                epoch,
+                batch,
+                batches,
+                loss: value,
+            });
+        }
+    }
+    model
+}
+
+/// Top-1 correct predictions of `model` on `data`, on `device` (no autodiff needed).
+pub fn evaluate(
+    model: &LeNet,
+    data: &Dataset,
+    normalization: (f32, f32),
+    device: &Device,
+) -> usize {
+    let model = model.valid();
+    let (mean, std) = normalization;
+    let all: Vec<usize> = (0..data.len()).collect();
+    all.chunks(1000)
+        .map(|indices| {
+            let (x, y) = data.batch(indices, mean, std, device);
+            let pred = model.forward(x).argmax(1).flatten::<1>(0, 1);
+            pred.equal(y).int().sum().into_scalar::<i64>() as usize
+        })
+        .sum()
+}
+
+/// A small seeded generator for shuffling (SplitMix64), so runs repeat exactly.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, (self.next() % (i as u64 + 1)) as usize);
+        }
+    }
+}
