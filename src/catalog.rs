@@ -3,7 +3,7 @@
 use burn::tensor::{Device, Tensor};
 use std::path::Path;
 use zoo_lenet::LeNet;
-use zoo_resnet::ResNet;
+use zoo_resnet::{CifarResNet, ResNet};
 use zoo_weights::{ImportOptions, LoadError, ZooModel};
 
 /// A model of any family, so that code picking variants by name has one type to hold.
@@ -11,6 +11,7 @@ use zoo_weights::{ImportOptions, LoadError, ZooModel};
 pub enum AnyModel {
     LeNet(LeNet),
     ResNet(ResNet),
+    CifarResNet(CifarResNet),
 }
 
 /// Runs `$body` with `$m` bound to the model inside whichever variant `$self` holds.
@@ -19,6 +20,7 @@ macro_rules! each {
         match $self {
             AnyModel::LeNet($m) => $body,
             AnyModel::ResNet($m) => $body,
+            AnyModel::CifarResNet($m) => $body,
         }
     };
 }
@@ -38,6 +40,7 @@ impl AnyModel {
         Ok(match self {
             AnyModel::LeNet(m) => AnyModel::LeNet(m.load_file(path, options)?),
             AnyModel::ResNet(m) => AnyModel::ResNet(m.load_file(path, options)?),
+            AnyModel::CifarResNet(m) => AnyModel::CifarResNet(m.load_file(path, options)?),
         })
     }
 
@@ -93,6 +96,12 @@ variants! {
     zoo_resnext::resnext101_64x4d => ResNet, 1000, 83_455_272, 224;
     zoo_wrn::wide_resnet50_2 => ResNet, 1000, 68_883_240, 224;
     zoo_wrn::wide_resnet101_2 => ResNet, 1000, 126_886_696, 224;
+    zoo_resnet::resnet20 => CifarResNet, 10, 269_722, 32;
+    zoo_resnet::resnet32 => CifarResNet, 10, 464_154, 32;
+    zoo_resnet::resnet44 => CifarResNet, 10, 658_586, 32;
+    zoo_resnet::resnet56 => CifarResNet, 10, 853_018, 32;
+    zoo_resnet::resnet110 => CifarResNet, 10, 1_727_962, 32;
+    zoo_resnet::resnet1202 => CifarResNet, 10, 19_421_274, 32;
 }
 
 /// The variant of that name, if the zoo has it.

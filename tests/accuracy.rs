@@ -52,3 +52,73 @@ fn fyh620_accuracy(file: &str) {
 fn third_party_fyh620_lenet_reaches_98_13_percent_on_mnist() {
     fyh620_accuracy("fyh620_lenet.pth");
 }
+
+/// The akamaster CIFAR-10 ResNets (legacy pickle, `{best_prec1, state_dict}`, `module.`
+/// keys) on the 1,017 lossless CIFAR-10 test images: the PyTorch figures of
+/// ../shared/data/README.md, to the image.
+#[test]
+fn akamaster_cifar_resnets_reach_the_pytorch_accuracy() {
+    use burn::tensor::{Tensor, TensorData};
+    use burn_zoo::blocks::{IMAGENET_MEAN, IMAGENET_STD, normalize};
+    use burn_zoo::variant;
+
+    let (Some(images), Some(labels), Some(ckpts)) = (
+        shared_path("cifar10/test_batch_first1017_images.u8"),
+        shared_path("cifar10/labels_first1017.tsv"),
+        shared_path("cifar10-resnet"),
+    ) else {
+        return;
+    };
+    let device = Device::default();
+    let pixels: Vec<f32> = std::fs::read(images)
+        .unwrap()
+        .into_iter()
+        .map(|p| p as f32 / 255.0)
+        .collect();
+    assert_eq!(pixels.len(), 1017 * 3 * 32 * 32);
+    let labels: Vec<i64> = std::fs::read_to_string(labels)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').nth(2).unwrap().parse().unwrap())
+        .collect();
+    let x = normalize(
+        Tensor::<4>::from_data(TensorData::new(pixels, [1017, 3, 32, 32]), &device),
+        IMAGENET_MEAN,
+        IMAGENET_STD,
+    );
+    // (depth, checkpoint, images right: 91.64 %, 92.82 %, 93.41 %, 92.72 % of 1,017)
+    for (depth, file, want) in [
+        (20, "resnet20-12fca82f.th", 932),
+        (32, "resnet32-d509ac18.th", 944),
+        (44, "resnet44-014dd654.th", 950),
+        (56, "resnet56-4bfd9763.th", 943),
+    ] {
+        let name = format!("resnet{depth}");
+        let model = variant(&name)
+            .unwrap()
+            .build(10, &device)
+            .load_file(&ckpts.join(file), &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let logits = model.forward(x.clone());
+        let pred: Vec<i64> = logits
+            .clone()
+            .argmax(1)
+            .into_data()
+            .convert::<i64>()
+            .try_to_vec()
+            .unwrap();
+        let correct = pred.iter().zip(&labels).filter(|(p, l)| p == l).count();
+        report(&format!(
+            "accuracy {name} (akamaster {file}) on 1,017 CIFAR-10 test images: {:.2} % ({correct}/1017)",
+            100.0 * correct as f64 / 1017.0
+        ));
+        assert_eq!(correct, want, "{name}");
+        if depth == 20 {
+            let first: Vec<f32> = logits.slice([0..1, 0..3]).into_data().try_to_vec().unwrap();
+            for (got, want) in first.iter().zip([-5.30968f32, -0.49577, 0.87726]) {
+                assert!((got - want).abs() <= 1e-4, "image 0 logits {first:?}");
+            }
+        }
+    }
+}

@@ -9,6 +9,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::conv::{ConvBn, batch_norm, conv1x1, conv3x3};
+use crate::shortcut::{Shortcut, ShortcutKind};
 
 const BN_EPS: f64 = 1e-5;
 
@@ -42,6 +43,8 @@ pub struct BlockConfig {
     pub groups: usize,
     /// Width per group at `planes = 64` (64 for ResNet, 4 or 8 for ResNeXt, 128 for WRN-50-2).
     pub base_width: usize,
+    /// How the shortcut changes shape where the block does (torchvision: projection).
+    pub shortcut: ShortcutKind,
 }
 
 impl BlockConfig {
@@ -49,15 +52,16 @@ impl BlockConfig {
         self.planes * self.kind.expansion()
     }
 
-    /// The projection shortcut, present where the block changes resolution or width.
-    fn downsample(&self, device: &Device) -> Option<ConvBn> {
+    /// The shortcut's own layer, present where the block changes resolution or width.
+    fn downsample(&self, device: &Device) -> Option<Shortcut> {
         let out = self.out_channels();
-        (self.stride != 1 || self.in_channels != out).then(|| {
-            ConvBn::new(
+        (self.stride != 1 || self.in_channels != out).then(|| match self.shortcut {
+            ShortcutKind::Projection => Shortcut::Projection(ConvBn::new(
                 conv1x1(self.in_channels, out, self.stride, device),
                 BN_EPS,
                 device,
-            )
+            )),
+            ShortcutKind::ZeroPad => Shortcut::zero_pad(self.in_channels, out, self.stride),
         })
     }
 
@@ -76,7 +80,7 @@ pub struct BasicBlock {
     pub bn1: BatchNorm,
     pub conv2: Conv2d,
     pub bn2: BatchNorm,
-    pub downsample: Option<ConvBn>,
+    pub downsample: Option<Shortcut>,
 }
 
 impl BasicBlock {
@@ -113,7 +117,7 @@ pub struct Bottleneck {
     pub bn2: BatchNorm,
     pub conv3: Conv2d,
     pub bn3: BatchNorm,
-    pub downsample: Option<ConvBn>,
+    pub downsample: Option<Shortcut>,
 }
 
 impl Bottleneck {
@@ -140,7 +144,7 @@ impl Bottleneck {
     }
 }
 
-fn shortcut(downsample: &Option<ConvBn>, x: Tensor<4>) -> Tensor<4> {
+fn shortcut(downsample: &Option<Shortcut>, x: Tensor<4>) -> Tensor<4> {
     match downsample {
         Some(d) => d.forward(x),
         None => x,
@@ -186,6 +190,7 @@ mod tests {
             stride,
             groups,
             base_width,
+            shortcut: ShortcutKind::Projection,
         }
     }
 

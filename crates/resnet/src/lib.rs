@@ -2,8 +2,12 @@
 //! as torchvision's `resnet18` … `resnet152`. ResNeXt and Wide-ResNet are this trunk with
 //! wider or grouped bottlenecks; their crates reuse [`ResNet`] through [`ResNetConfig`].
 
+pub mod cifar;
 mod model;
 
+pub use cifar::{
+    CifarResNet, CifarResNetConfig, resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202,
+};
 pub use model::{KEY_MAP, ResNet, ResNetConfig};
 
 use burn::tensor::Device;

@@ -6,7 +6,9 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, Linear, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
-use zoo_blocks::{Block, BlockConfig, BlockKind, batch_norm, conv2d, global_avg_pool, linear};
+use zoo_blocks::{
+    Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv2d, global_avg_pool, linear,
+};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// torchvision keys differ from the fields only in the downsample `nn.Sequential`.
@@ -59,6 +61,7 @@ impl ResNetConfig {
                         stride: if i == 0 { stride } else { 1 },
                         groups: self.groups,
                         base_width: self.width_per_group,
+                        shortcut: ShortcutKind::Projection,
                     };
                     in_channels = cfg.out_channels();
                     cfg.init(device)

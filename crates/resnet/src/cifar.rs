@@ -1,0 +1,126 @@
+//! The CIFAR-10 ResNets of He et al. 2015 (§4.2): 6n+2 layers in three stages of n basic
+//! blocks with 16, 32 and 64 maps on 32×32 inputs. Option A shortcuts (subsample + zero
+//! padding, no parameters) as in the paper and the akamaster reference; option B
+//! (projection) on request. Field names are the akamaster keys, `linear` included.
+
+use burn::module::Module;
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, Linear};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+use zoo_blocks::{
+    Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv3x3, global_avg_pool, linear,
+};
+use zoo_weights::{KeyMap, ZooModel};
+
+/// The akamaster option-B shortcut is an `nn.Sequential(conv, bn)` named `shortcut`.
+pub const CIFAR_KEY_MAP: KeyMap = &[
+    (r"\.shortcut\.0\.", ".downsample.conv."),
+    (r"\.shortcut\.1\.", ".downsample.bn."),
+];
+
+#[derive(Clone, Debug)]
+pub struct CifarResNetConfig {
+    pub name: String,
+    /// 6n + 2.
+    pub depth: usize,
+    pub shortcut: ShortcutKind,
+    pub num_classes: usize,
+}
+
+impl CifarResNetConfig {
+    /// Panics unless `depth` is 6n + 2 with n ≥ 1.
+    pub fn new(depth: usize, num_classes: usize) -> Self {
+        assert!(
+            depth >= 8 && (depth - 2).is_multiple_of(6),
+            "CIFAR ResNet depth must be 6n+2, got {depth}"
+        );
+        Self {
+            name: format!("resnet{depth}"),
+            depth,
+            shortcut: ShortcutKind::ZeroPad,
+            num_classes,
+        }
+    }
+
+    pub fn with_shortcut(mut self, shortcut: ShortcutKind) -> Self {
+        self.shortcut = shortcut;
+        self
+    }
+
+    pub fn init(&self, device: &Device) -> CifarResNet {
+        let n = (self.depth - 2) / 6;
+        let mut in_channels = 16;
+        let mut stage = |planes: usize, stride: usize| -> Vec<Block> {
+            (0..n)
+                .map(|i| {
+                    let cfg = BlockConfig {
+                        kind: BlockKind::Basic,
+                        in_channels,
+                        planes,
+                        stride: if i == 0 { stride } else { 1 },
+                        groups: 1,
+                        base_width: 64,
+                        shortcut: self.shortcut,
+                    };
+                    in_channels = planes;
+                    cfg.init(device)
+                })
+                .collect()
+        };
+        CifarResNet {
+            conv1: conv3x3(3, 16, 1, 1, device),
+            bn1: batch_norm(16, 1e-5, device),
+            layer1: stage(16, 1),
+            layer2: stage(32, 2),
+            layer3: stage(64, 2),
+            linear: linear(64, self.num_classes, device),
+            variant: self.name.clone(),
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct CifarResNet {
+    pub conv1: Conv2d,
+    pub bn1: BatchNorm,
+    pub layer1: Vec<Block>,
+    pub layer2: Vec<Block>,
+    pub layer3: Vec<Block>,
+    pub linear: Linear,
+    #[module(skip)]
+    pub variant: String,
+}
+
+impl CifarResNet {
+    /// `[n, 3, 32, 32]` normalised images → `[n, num_classes]` logits.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = relu(self.bn1.forward(self.conv1.forward(x)));
+        let x = [&self.layer1, &self.layer2, &self.layer3]
+            .into_iter()
+            .flatten()
+            .fold(x, |x, block| block.forward(x));
+        self.linear.forward(global_avg_pool(x))
+    }
+}
+
+impl ZooModel for CifarResNet {
+    fn variant(&self) -> &str {
+        &self.variant
+    }
+
+    fn key_map() -> KeyMap {
+        CIFAR_KEY_MAP
+    }
+}
+
+macro_rules! cifar_builders {
+    ($($name:ident $depth:literal),*) => {$(
+        #[doc = concat!("CIFAR ResNet-", stringify!($depth), " with option-A shortcuts.")]
+        pub fn $name(num_classes: usize, device: &Device) -> CifarResNet {
+            CifarResNetConfig::new($depth, num_classes).init(device)
+        }
+    )*};
+}
+
+cifar_builders!(resnet20 20, resnet32 32, resnet44 44, resnet56 56, resnet110 110, resnet1202 1202);
