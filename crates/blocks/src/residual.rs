@@ -65,6 +65,25 @@ impl BlockConfig {
         })
     }
 
+    /// One stage of `blocks` blocks: the first as configured, the rest with stride 1 and
+    /// this block's output width as input.
+    pub fn stage(&self, blocks: usize, device: &Device) -> Vec<Block> {
+        let rest = BlockConfig {
+            in_channels: self.out_channels(),
+            stride: 1,
+            ..*self
+        };
+        (0..blocks)
+            .map(|i| {
+                if i == 0 {
+                    self.init(device)
+                } else {
+                    rest.init(device)
+                }
+            })
+            .collect()
+    }
+
     pub fn init(&self, device: &Device) -> Block {
         match self.kind {
             BlockKind::Basic => Block::Basic(BasicBlock::new(self, device)),

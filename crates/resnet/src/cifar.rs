@@ -50,30 +50,21 @@ impl CifarResNetConfig {
 
     pub fn init(&self, device: &Device) -> CifarResNet {
         let n = (self.depth - 2) / 6;
-        let mut in_channels = 16;
-        let mut stage = |planes: usize, stride: usize| -> Vec<Block> {
-            (0..n)
-                .map(|i| {
-                    let cfg = BlockConfig {
-                        kind: BlockKind::Basic,
-                        in_channels,
-                        planes,
-                        stride: if i == 0 { stride } else { 1 },
-                        groups: 1,
-                        base_width: 64,
-                        shortcut: self.shortcut,
-                    };
-                    in_channels = planes;
-                    cfg.init(device)
-                })
-                .collect()
+        let block = |in_channels, planes, stride| BlockConfig {
+            kind: BlockKind::Basic,
+            in_channels,
+            planes,
+            stride,
+            groups: 1,
+            base_width: 64,
+            shortcut: self.shortcut,
         };
         CifarResNet {
             conv1: conv3x3(3, 16, 1, 1, device),
             bn1: batch_norm(16, 1e-5, device),
-            layer1: stage(16, 1),
-            layer2: stage(32, 2),
-            layer3: stage(64, 2),
+            layer1: block(16, 16, 1).stage(n, device),
+            layer2: block(16, 32, 2).stage(n, device),
+            layer3: block(32, 64, 2).stage(n, device),
             linear: linear(64, self.num_classes, device),
             variant: self.name.clone(),
         }

@@ -50,28 +50,20 @@ impl ResNetConfig {
     }
 
     pub fn init(&self, device: &Device) -> ResNet {
-        let mut in_channels = 64;
-        let mut stage = |planes: usize, blocks: usize, stride: usize| -> Vec<Block> {
-            (0..blocks)
-                .map(|i| {
-                    let cfg = BlockConfig {
-                        kind: self.block,
-                        in_channels,
-                        planes,
-                        stride: if i == 0 { stride } else { 1 },
-                        groups: self.groups,
-                        base_width: self.width_per_group,
-                        shortcut: ShortcutKind::Projection,
-                    };
-                    in_channels = cfg.out_channels();
-                    cfg.init(device)
-                })
-                .collect()
+        let block = |in_channels, planes, stride| BlockConfig {
+            kind: self.block,
+            in_channels,
+            planes,
+            stride,
+            groups: self.groups,
+            base_width: self.width_per_group,
+            shortcut: ShortcutKind::Projection,
         };
-        let layer1 = stage(64, self.layers[0], 1);
-        let layer2 = stage(128, self.layers[1], 2);
-        let layer3 = stage(256, self.layers[2], 2);
-        let layer4 = stage(512, self.layers[3], 2);
+        let e = self.block.expansion();
+        let layer1 = block(64, 64, 1).stage(self.layers[0], device);
+        let layer2 = block(64 * e, 128, 2).stage(self.layers[1], device);
+        let layer3 = block(128 * e, 256, 2).stage(self.layers[2], device);
+        let layer4 = block(256 * e, 512, 2).stage(self.layers[3], device);
         ResNet {
             conv1: conv2d([3, 64], 7, 2, 3, 1, device),
             bn1: batch_norm(64, 1e-5, device),
