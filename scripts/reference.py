@@ -17,7 +17,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 import torchvision
 from safetensors.torch import save_file
@@ -32,6 +31,14 @@ VARIANTS = [
     "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d",
     "wide_resnet50_2", "wide_resnet101_2",
 ]
+
+# CIFAR WRN-d-k (scripts/cifar_models.py), 32x32 inputs: variant -> (depth, widen).
+CIFAR_WRN = {"wrn_16_4": (16, 4), "wrn_16_8": (16, 8), "wrn_22_8": (22, 8),
+             "wrn_28_10": (28, 10), "wrn_40_4": (40, 4)}
+CIFAR_IMAGES = SHARED / "cifar10" / "test_batch_first1017_images.u8"
+# WRN's own CIFAR-10 normalisation (official code), of pixels / 255.
+CIFAR_MEAN = [125.3 / 255, 123.0 / 255, 113.9 / 255]
+CIFAR_STD = [63.0 / 255, 62.1 / 255, 66.7 / 255]
 
 # The BatchNorm the "altered fixture" test corrupts in resnet18.
 BAD_BN = "layer3.1.bn2.running_var"
@@ -78,6 +85,40 @@ def inputs(size: int) -> tuple[torch.Tensor, bool]:
     weights = torchvision.models.ResNet50_Weights.IMAGENET1K_V1
     img = weights.transforms()(Image.open(REAL_IMAGE).convert("RGB"))
     return torch.stack([noise[0], img]), True
+
+
+def cifar_inputs() -> tuple[torch.Tensor, bool]:
+    """Batch of 2 at 32x32: seeded noise, then CIFAR-10 test image 0 (or noise)."""
+    gen = torch.Generator().manual_seed(4321)
+    noise = torch.randn(2, 3, 32, 32, generator=gen)
+    if not CIFAR_IMAGES.exists():
+        return noise, False
+    img = torch.tensor(list(CIFAR_IMAGES.read_bytes()[: 3 * 32 * 32]), dtype=torch.float32)
+    img = img.view(3, 32, 32) / 255
+    img = (img - torch.tensor(CIFAR_MEAN).view(3, 1, 1)) / torch.tensor(CIFAR_STD).view(3, 1, 1)
+    return torch.stack([noise[0], img]), True
+
+
+@torch.no_grad()
+def cifar_fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
+    from cifar_models import wrn
+
+    depth, widen = CIFAR_WRN[name]
+    params, forward = wrn(depth, widen, seed=seed_of(name))
+    forward(torch.randn(4, 3, 32, 32, generator=torch.Generator().manual_seed(7)),
+            calibrate=torch.Generator().manual_seed(seed_of(name) + 1))
+    logits = forward(x)
+    d = out / name
+    d.mkdir(parents=True, exist_ok=True)
+    sd = {k: v.contiguous() for k, v in params.items()}
+    torch.save(sd, d / "weights.pth")
+    save_file(sd, d / "weights.safetensors")
+    write_f32(d / "logits.f32", logits)
+    learned = sum(v.numel() for k, v in sd.items() if not k.endswith(("running_mean", "running_var")))
+    meta = {"variant": name, "params": learned, "logits_shape": list(logits.shape),
+            "real_image": real, "torch": torch.__version__, "reference": "szagoruyko/wide-residual-networks resnet.py"}
+    (d / "meta.json").write_text(json.dumps(meta, indent=1))
+    print(f"{name}: {learned:,} params, max |logit| {logits.abs().max():.3f}", flush=True)
 
 
 def write_f32(path: Path, t: torch.Tensor) -> None:
@@ -130,9 +171,9 @@ def extra_resnet18(model, sd, d: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
-    ap.add_argument("variants", nargs="*", default=VARIANTS)
+    ap.add_argument("variants", nargs="*", default=VARIANTS + list(CIFAR_WRN))
     args = ap.parse_args()
-    unknown = set(args.variants) - set(VARIANTS)
+    unknown = set(args.variants) - set(VARIANTS) - set(CIFAR_WRN)
     if unknown:
         sys.exit(f"unknown variants: {sorted(unknown)}")
     torch.set_num_threads(os.cpu_count() or 1)
@@ -144,8 +185,14 @@ def main() -> None:
     )
     if not real:
         print(f"note: {REAL_IMAGE} absent; the second input is noise too", flush=True)
+    xc, real_c = cifar_inputs()
+    write_f32(args.out / "input-32.f32", xc)
+    (args.out / "input-32.json").write_text(json.dumps({"shape": list(xc.shape), "cifar_image_0": real_c}))
     for name in args.variants:
-        fixture(name, args.out, x, real)
+        if name in CIFAR_WRN:
+            cifar_fixture(name, args.out, xc, real_c)
+        else:
+            fixture(name, args.out, x, real)
 
 
 if __name__ == "__main__":

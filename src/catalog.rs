@@ -5,6 +5,7 @@ use std::path::Path;
 use zoo_lenet::LeNet;
 use zoo_resnet::{CifarResNet, ResNet};
 use zoo_weights::{ImportOptions, LoadError, ZooModel};
+use zoo_wrn::WideResNet;
 
 /// A model of any family, so that code picking variants by name has one type to hold.
 #[derive(Debug)]
@@ -12,6 +13,7 @@ pub enum AnyModel {
     LeNet(LeNet),
     ResNet(ResNet),
     CifarResNet(CifarResNet),
+    WideResNet(WideResNet),
 }
 
 /// Runs `$body` with `$m` bound to the model inside whichever variant `$self` holds.
@@ -21,6 +23,7 @@ macro_rules! each {
             AnyModel::LeNet($m) => $body,
             AnyModel::ResNet($m) => $body,
             AnyModel::CifarResNet($m) => $body,
+            AnyModel::WideResNet($m) => $body,
         }
     };
 }
@@ -41,6 +44,7 @@ impl AnyModel {
             AnyModel::LeNet(m) => AnyModel::LeNet(m.load_file(path, options)?),
             AnyModel::ResNet(m) => AnyModel::ResNet(m.load_file(path, options)?),
             AnyModel::CifarResNet(m) => AnyModel::CifarResNet(m.load_file(path, options)?),
+            AnyModel::WideResNet(m) => AnyModel::WideResNet(m.load_file(path, options)?),
         })
     }
 
@@ -102,6 +106,11 @@ variants! {
     zoo_resnet::resnet56 => CifarResNet, 10, 853_018, 32;
     zoo_resnet::resnet110 => CifarResNet, 10, 1_727_962, 32;
     zoo_resnet::resnet1202 => CifarResNet, 10, 19_421_274, 32;
+    zoo_wrn::wrn_16_4 => WideResNet, 10, 2_748_890, 32;
+    zoo_wrn::wrn_16_8 => WideResNet, 10, 10_961_370, 32;
+    zoo_wrn::wrn_22_8 => WideResNet, 10, 17_158_106, 32;
+    zoo_wrn::wrn_28_10 => WideResNet, 10, 36_479_194, 32;
+    zoo_wrn::wrn_40_4 => WideResNet, 10, 8_949_210, 32;
 }
 
 /// The variant of that name, if the zoo has it.

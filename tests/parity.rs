@@ -1,5 +1,7 @@
 //! Parity tier: every variant, loaded from the reference's `.pth` and `.safetensors` and
-//! from a Burn-format copy, gives the reference logits (see `common::compare`).
+//! from a Burn-format copy, gives the reference logits (see `common::compare`). References:
+//! torchvision for the ImageNet families, the official WRN code for WRN-d-k
+//! (scripts/cifar_models.py).
 
 mod common;
 
@@ -29,14 +31,14 @@ fn parity(name: &str) {
             dir.join(file)
         };
         let model = v
-            .build(1000, &device)
+            .build(v.classes, &device)
             .load_file(&path, &ImportOptions::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(model.num_params(), v.params, "{name}: parameter count");
         if file == "weights.pth" {
             model.save_file(&bpk).unwrap();
         }
-        let p = compare(&to_vec(model.forward(x.clone())), &reference, 1000);
+        let p = compare(&to_vec(model.forward(x.clone())), &reference, v.classes);
         let format = file.trim_start_matches("weights.");
         report(&format!(
             "parity {name:<18} {format:<11} max|Δ| {:.2e}  relative {:.1e}  tol {:.2e}  top-5 {}",
@@ -68,4 +70,5 @@ parity_tests! {
     resnet18 resnet34 resnet50 resnet101 resnet152
     resnext50_32x4d resnext101_32x8d resnext101_64x4d
     wide_resnet50_2 wide_resnet101_2
+    wrn_16_4 wrn_16_8 wrn_22_8 wrn_28_10 wrn_40_4
 }

@@ -1,7 +1,11 @@
-//! Wide Residual Networks (Zagoruyko & Komodakis 2016). The ImageNet variants here are
+//! Wide Residual Networks (Zagoruyko & Komodakis 2016): WRN-d-k for CIFAR ([`cifar`]), and the
+//! ImageNet variants, which are
 //! torchvision's `wide_resnet50_2`/`wide_resnet101_2`: ResNet bottlenecks whose inner
 //! 3×3 width is doubled (`width_per_group = 128`), outer widths unchanged.
 
+pub mod cifar;
+
+pub use cifar::{WideResNet, WideResNetConfig, wrn_16_4, wrn_16_8, wrn_22_8, wrn_28_10, wrn_40_4};
 pub use zoo_resnet::{KEY_MAP, ResNet, ResNetConfig};
 
 use burn::tensor::Device;

@@ -1,0 +1,79 @@
+"""CIFAR reference networks, written after the papers' official code, for parity fixtures.
+
+wrn(depth, width): Zagoruyko & Komodakis' functional WRN (szagoruyko/wide-residual-networks,
+pytorch/resnet.py): flat parameter dict with keys such as `group0.block0.conv0` and
+`group1.block0.bn0.running_mean`, pre-activation blocks, 1x1 `convdim` projection from the
+pre-activated input where the width changes.
+"""
+
+import torch
+import torch.nn.functional as F
+
+
+def _conv(ni, no, k, gen):
+    w = torch.empty(no, ni, k, k)
+    return torch.nn.init.kaiming_normal_(w, generator=gen)
+
+
+def _bn(n, gen):
+    return {
+        "weight": torch.rand(n, generator=gen) + 0.5,
+        "bias": torch.randn(n, generator=gen) * 0.1,
+        "running_mean": torch.zeros(n),
+        "running_var": torch.ones(n),
+    }
+
+
+def wrn(depth: int, width: int, num_classes: int = 10, seed: int = 0):
+    """Returns (params, forward) where forward(x, calibrate=None) runs the network in eval mode.
+    With `calibrate` a torch.Generator, each BN first sets its running statistics from its
+    input (perturbed per channel), like scripts/reference.py does for torchvision models."""
+    assert (depth - 4) % 6 == 0
+    n = (depth - 4) // 6
+    widths = [16 * width, 32 * width, 64 * width]
+    gen = torch.Generator().manual_seed(seed)
+    p = {"conv0": _conv(3, 16, 3, gen)}
+    ni = 16
+    for g, no in enumerate(widths):
+        for b in range(n):
+            base = f"group{g}.block{b}"
+            cin = ni if b == 0 else no
+            p[f"{base}.conv0"] = _conv(cin, no, 3, gen)
+            p[f"{base}.conv1"] = _conv(no, no, 3, gen)
+            for name, c in (("bn0", cin), ("bn1", no)):
+                p.update({f"{base}.{name}.{k}": v for k, v in _bn(c, gen).items()})
+            if cin != no:
+                p[f"{base}.convdim"] = _conv(cin, no, 1, gen)
+        ni = no
+    p.update({f"bn.{k}": v for k, v in _bn(widths[2], gen).items()})
+    fc = torch.nn.Linear(widths[2], num_classes)
+    p["fc.weight"], p["fc.bias"] = fc.weight.data, fc.bias.data
+
+    def batch_norm(x, base, calibrate):
+        if calibrate is not None:
+            var = x.var((0, 2, 3), unbiased=False)
+            c = x.shape[1]
+            p[base + ".running_mean"] = x.mean((0, 2, 3)) + torch.randn(c, generator=calibrate) * 0.1 * var.sqrt()
+            p[base + ".running_var"] = var * (torch.rand(c, generator=calibrate) + 0.5) + 1e-3
+        return F.batch_norm(x, p[base + ".running_mean"], p[base + ".running_var"],
+                            p[base + ".weight"], p[base + ".bias"], False)
+
+    def block(x, base, stride, calibrate):
+        o1 = F.relu(batch_norm(x, base + ".bn0", calibrate))
+        y = F.conv2d(o1, p[base + ".conv0"], stride=stride, padding=1)
+        o2 = F.relu(batch_norm(y, base + ".bn1", calibrate))
+        z = F.conv2d(o2, p[base + ".conv1"], stride=1, padding=1)
+        if base + ".convdim" in p:
+            return z + F.conv2d(o1, p[base + ".convdim"], stride=stride)
+        return z + x
+
+    def forward(x, calibrate=None):
+        o = F.conv2d(x, p["conv0"], padding=1)
+        for g, stride in enumerate((1, 2, 2)):
+            for b in range(n):
+                o = block(o, f"group{g}.block{b}", stride if b == 0 else 1, calibrate)
+        o = F.relu(batch_norm(o, "bn", calibrate))
+        o = F.avg_pool2d(o, 8, 1, 0).view(o.size(0), -1)
+        return F.linear(o, p["fc.weight"], p["fc.bias"])
+
+    return p, forward
