@@ -77,3 +77,68 @@ def wrn(depth: int, width: int, num_classes: int = 10, seed: int = 0):
         return F.linear(o, p["fc.weight"], p["fc.bias"])
 
     return p, forward
+
+
+class PreActBasic(torch.nn.Module):
+    """Pre-activation basic unit (ResNet-110 of He et al. 2016): the WRN block at width 1."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        nn = torch.nn
+        self.bn0, self.conv0 = nn.BatchNorm2d(cin), nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1, self.conv1 = nn.BatchNorm2d(cout), nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.convdim = nn.Conv2d(cin, cout, 1, stride, bias=False) if cin != cout or stride != 1 else None
+
+    def forward(self, x):
+        o1 = F.relu(self.bn0(x))
+        z = self.conv1(F.relu(self.bn1(self.conv0(o1))))
+        return z + (self.convdim(o1) if self.convdim is not None else x)
+
+
+class PreActBottleneck(torch.nn.Module):
+    """KaimingHe/resnet-1k-layers resnet-pre-act.lua `bottleneck`: stride on the first 1x1;
+    where nInputPlane ~= nOutputPlane the first BN-ReLU is shared and a 1x1 projection (no BN)
+    is the shortcut, else the identity. Convolutions have no bias (cudnn >= 4000 branch)."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        nn, mid = torch.nn, cout // 4
+        self.bn1, self.conv1 = nn.BatchNorm2d(cin), nn.Conv2d(cin, mid, 1, stride, bias=False)
+        self.bn2, self.conv2 = nn.BatchNorm2d(mid), nn.Conv2d(mid, mid, 3, 1, 1, bias=False)
+        self.bn3, self.conv3 = nn.BatchNorm2d(mid), nn.Conv2d(mid, cout, 1, bias=False)
+        self.shortcut = nn.Conv2d(cin, cout, 1, stride, bias=False) if cin != cout else None
+
+    def forward(self, x):
+        o = F.relu(self.bn1(x))
+        y = self.conv3(F.relu(self.bn3(self.conv2(F.relu(self.bn2(self.conv1(o)))))))
+        return y + (self.shortcut(o) if self.shortcut is not None else x)
+
+
+class PreActResNet(torch.nn.Module):
+    """CIFAR pre-activation ResNet: conv 3->16, three stages, BN-ReLU, 8x8 average pool, fc.
+    Bottleneck (9n+2): stage outputs 64/128/256 as in resnet-pre-act.lua; basic (6n+2): 16/32/64."""
+
+    def __init__(self, depth, bottleneck, num_classes=10):
+        super().__init__()
+        unit, n, widths = (
+            (PreActBottleneck, (depth - 2) // 9, (64, 128, 256)) if bottleneck
+            else (PreActBasic, (depth - 2) // 6, (16, 32, 64))
+        )
+        # Names as in the official WRN code (conv0, group0..2, bn, fc), which the zoo's
+        # pre-activation trunk shares.
+        self.conv0 = torch.nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        cin, stages = 16, []
+        for w, stride in zip(widths, (1, 2, 2)):
+            stages.append(torch.nn.Sequential(*[unit(cin if i == 0 else w, w, stride if i == 0 else 1) for i in range(n)]))
+            cin = w
+        self.group0, self.group1, self.group2 = stages
+        self.bn = torch.nn.BatchNorm2d(cin)
+        self.fc = torch.nn.Linear(cin, num_classes)
+        for m in self.modules():  # ConvInit of the Lua code: N(0, sqrt(2 / (k*k*out)))
+            if isinstance(m, torch.nn.Conv2d):
+                torch.nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, x):
+        o = self.group2(self.group1(self.group0(self.conv0(x))))
+        o = F.avg_pool2d(F.relu(self.bn(o)), 8).flatten(1)
+        return self.fc(o)

@@ -35,6 +35,8 @@ VARIANTS = [
 # CIFAR WRN-d-k (scripts/cifar_models.py), 32x32 inputs: variant -> (depth, widen).
 CIFAR_WRN = {"wrn_16_4": (16, 4), "wrn_16_8": (16, 8), "wrn_22_8": (22, 8),
              "wrn_28_10": (28, 10), "wrn_40_4": (40, 4)}
+# Pre-activation ResNets (scripts/cifar_models.py): variant -> (depth, bottleneck).
+CIFAR_PREACT = {"preact_resnet110": (110, False), "preact_resnet164": (164, True), "preact_resnet1001": (1001, True)}
 CIFAR_IMAGES = SHARED / "cifar10" / "test_batch_first1017_images.u8"
 # WRN's own CIFAR-10 normalisation (official code), of pixels / 255.
 CIFAR_MEAN = [125.3 / 255, 123.0 / 255, 113.9 / 255]
@@ -101,22 +103,30 @@ def cifar_inputs() -> tuple[torch.Tensor, bool]:
 
 @torch.no_grad()
 def cifar_fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
-    from cifar_models import wrn
+    from cifar_models import PreActResNet, wrn
 
-    depth, widen = CIFAR_WRN[name]
-    params, forward = wrn(depth, widen, seed=seed_of(name))
-    forward(torch.randn(4, 3, 32, 32, generator=torch.Generator().manual_seed(7)),
-            calibrate=torch.Generator().manual_seed(seed_of(name) + 1))
-    logits = forward(x)
+    if name in CIFAR_WRN:
+        depth, widen = CIFAR_WRN[name]
+        params, forward = wrn(depth, widen, seed=seed_of(name))
+        forward(torch.randn(4, 3, 32, 32, generator=torch.Generator().manual_seed(7)),
+                calibrate=torch.Generator().manual_seed(seed_of(name) + 1))
+        logits = forward(x)
+    else:
+        depth, bottleneck = CIFAR_PREACT[name]
+        torch.manual_seed(seed_of(name))
+        model = PreActResNet(depth, bottleneck)
+        randomise_batchnorm(model, torch.Generator().manual_seed(seed_of(name) + 1), 32)
+        logits = model(x)
+        params = model.state_dict()
     d = out / name
     d.mkdir(parents=True, exist_ok=True)
     sd = {k: v.contiguous() for k, v in params.items()}
     torch.save(sd, d / "weights.pth")
     save_file(sd, d / "weights.safetensors")
     write_f32(d / "logits.f32", logits)
-    learned = sum(v.numel() for k, v in sd.items() if not k.endswith(("running_mean", "running_var")))
+    learned = sum(v.numel() for k, v in sd.items() if not k.endswith(("running_mean", "running_var", "num_batches_tracked")))
     meta = {"variant": name, "params": learned, "logits_shape": list(logits.shape),
-            "real_image": real, "torch": torch.__version__, "reference": "szagoruyko/wide-residual-networks resnet.py"}
+            "real_image": real, "torch": torch.__version__, "reference": "scripts/cifar_models.py"}
     (d / "meta.json").write_text(json.dumps(meta, indent=1))
     print(f"{name}: {learned:,} params, max |logit| {logits.abs().max():.3f}", flush=True)
 
@@ -171,9 +181,10 @@ def extra_resnet18(model, sd, d: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
-    ap.add_argument("variants", nargs="*", default=VARIANTS + list(CIFAR_WRN))
+    cifar = {**CIFAR_WRN, **CIFAR_PREACT}
+    ap.add_argument("variants", nargs="*", default=VARIANTS + list(cifar))
     args = ap.parse_args()
-    unknown = set(args.variants) - set(VARIANTS) - set(CIFAR_WRN)
+    unknown = set(args.variants) - set(VARIANTS) - set(cifar)
     if unknown:
         sys.exit(f"unknown variants: {sorted(unknown)}")
     torch.set_num_threads(os.cpu_count() or 1)
@@ -189,7 +200,7 @@ def main() -> None:
     write_f32(args.out / "input-32.f32", xc)
     (args.out / "input-32.json").write_text(json.dumps({"shape": list(xc.shape), "cifar_image_0": real_c}))
     for name in args.variants:
-        if name in CIFAR_WRN:
+        if name in cifar:
             cifar_fixture(name, args.out, xc, real_c)
         else:
             fixture(name, args.out, x, real)

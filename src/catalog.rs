@@ -3,9 +3,8 @@
 use burn::tensor::{Device, Tensor};
 use std::path::Path;
 use zoo_lenet::LeNet;
-use zoo_resnet::{CifarResNet, ResNet};
+use zoo_resnet::{CifarResNet, PreActResNet, ResNet};
 use zoo_weights::{ImportOptions, LoadError, ZooModel};
-use zoo_wrn::WideResNet;
 
 /// A model of any family, so that code picking variants by name has one type to hold.
 #[derive(Debug)]
@@ -13,7 +12,7 @@ pub enum AnyModel {
     LeNet(LeNet),
     ResNet(ResNet),
     CifarResNet(CifarResNet),
-    WideResNet(WideResNet),
+    PreActResNet(PreActResNet),
 }
 
 /// Runs `$body` with `$m` bound to the model inside whichever variant `$self` holds.
@@ -23,7 +22,7 @@ macro_rules! each {
             AnyModel::LeNet($m) => $body,
             AnyModel::ResNet($m) => $body,
             AnyModel::CifarResNet($m) => $body,
-            AnyModel::WideResNet($m) => $body,
+            AnyModel::PreActResNet($m) => $body,
         }
     };
 }
@@ -44,7 +43,7 @@ impl AnyModel {
             AnyModel::LeNet(m) => AnyModel::LeNet(m.load_file(path, options)?),
             AnyModel::ResNet(m) => AnyModel::ResNet(m.load_file(path, options)?),
             AnyModel::CifarResNet(m) => AnyModel::CifarResNet(m.load_file(path, options)?),
-            AnyModel::WideResNet(m) => AnyModel::WideResNet(m.load_file(path, options)?),
+            AnyModel::PreActResNet(m) => AnyModel::PreActResNet(m.load_file(path, options)?),
         })
     }
 
@@ -106,11 +105,14 @@ variants! {
     zoo_resnet::resnet56 => CifarResNet, 10, 853_018, 32;
     zoo_resnet::resnet110 => CifarResNet, 10, 1_727_962, 32;
     zoo_resnet::resnet1202 => CifarResNet, 10, 19_421_274, 32;
-    zoo_wrn::wrn_16_4 => WideResNet, 10, 2_748_890, 32;
-    zoo_wrn::wrn_16_8 => WideResNet, 10, 10_961_370, 32;
-    zoo_wrn::wrn_22_8 => WideResNet, 10, 17_158_106, 32;
-    zoo_wrn::wrn_28_10 => WideResNet, 10, 36_479_194, 32;
-    zoo_wrn::wrn_40_4 => WideResNet, 10, 8_949_210, 32;
+    zoo_resnet::preact_resnet110 => PreActResNet, 10, 1_730_522, 32;
+    zoo_resnet::preact_resnet164 => PreActResNet, 10, 1_703_258, 32;
+    zoo_resnet::preact_resnet1001 => PreActResNet, 10, 10_327_706, 32;
+    zoo_wrn::wrn_16_4 => PreActResNet, 10, 2_748_890, 32;
+    zoo_wrn::wrn_16_8 => PreActResNet, 10, 10_961_370, 32;
+    zoo_wrn::wrn_22_8 => PreActResNet, 10, 17_158_106, 32;
+    zoo_wrn::wrn_28_10 => PreActResNet, 10, 36_479_194, 32;
+    zoo_wrn::wrn_40_4 => PreActResNet, 10, 8_949_210, 32;
 }
 
 /// The variant of that name, if the zoo has it.

@@ -1,7 +1,7 @@
 //! Parity tier: every variant, loaded from the reference's `.pth` and `.safetensors` and
 //! from a Burn-format copy, gives the reference logits (see `common::compare`). References:
-//! torchvision for the ImageNet families, the official WRN code for WRN-d-k
-//! (scripts/cifar_models.py).
+//! torchvision for the ImageNet families, the official WRN and pre-activation ResNet code for
+//! the CIFAR networks (re-written in scripts/cifar_models.py).
 
 mod common;
 
@@ -71,4 +71,5 @@ parity_tests! {
     resnext50_32x4d resnext101_32x8d resnext101_64x4d
     wide_resnet50_2 wide_resnet101_2
     wrn_16_4 wrn_16_8 wrn_22_8 wrn_28_10 wrn_40_4
+    preact_resnet110 preact_resnet164 preact_resnet1001
 }

@@ -16,7 +16,7 @@ pub use burn;
 pub use conv::{ConvBn, batch_norm, conv1x1, conv2d, conv3x3};
 pub use head::{global_avg_pool, linear};
 pub use image::{ImageError, load_grey};
-pub use preact::PreActBlock;
+pub use preact::{PreActBlock, PreActBottleneck, PreActUnit};
 pub use preprocess::{IMAGENET_MEAN, IMAGENET_STD, normalize};
 pub use residual::{BasicBlock, Block, BlockConfig, BlockKind, Bottleneck};
 pub use shortcut::{Shortcut, ShortcutKind, ZeroPadShortcut};

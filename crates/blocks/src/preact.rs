@@ -45,3 +45,61 @@ impl PreActBlock {
         }
     }
 }
+
+/// The pre-activation bottleneck of ResNet-164/1001 (He et al. 2016, official
+/// `resnet-pre-act.lua`): BN-ReLU-conv1×1(stride)-BN-ReLU-conv3×3-BN-ReLU-conv1×1 to `c_out`
+/// (inner width `c_out / 4`). Where the width changes, the first BN-ReLU is shared and a
+/// bias-free 1×1 `shortcut` projects its output; otherwise the shortcut is the identity.
+#[derive(Module, Debug)]
+pub struct PreActBottleneck {
+    pub bn1: BatchNorm,
+    pub conv1: Conv2d,
+    pub bn2: BatchNorm,
+    pub conv2: Conv2d,
+    pub bn3: BatchNorm,
+    pub conv3: Conv2d,
+    pub shortcut: Option<Conv2d>,
+}
+
+impl PreActBottleneck {
+    pub fn new(c_in: usize, c_out: usize, stride: usize, device: &Device) -> Self {
+        let mid = c_out / 4;
+        Self {
+            bn1: batch_norm(c_in, 1e-5, device),
+            conv1: conv1x1(c_in, mid, stride, device),
+            bn2: batch_norm(mid, 1e-5, device),
+            conv2: conv3x3(mid, mid, 1, 1, device),
+            bn3: batch_norm(mid, 1e-5, device),
+            conv3: conv1x1(mid, c_out, 1, device),
+            shortcut: (c_in != c_out || stride != 1).then(|| conv1x1(c_in, c_out, stride, device)),
+        }
+    }
+
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let o = relu(self.bn1.forward(x.clone()));
+        let y = self.conv1.forward(o.clone());
+        let y = self.conv2.forward(relu(self.bn2.forward(y)));
+        let y = self.conv3.forward(relu(self.bn3.forward(y)));
+        match &self.shortcut {
+            Some(proj) => y + proj.forward(o),
+            None => y + x,
+        }
+    }
+}
+
+/// A pre-activation residual unit of either kind.
+#[allow(clippy::large_enum_variant)]
+#[derive(Module, Debug)]
+pub enum PreActUnit {
+    Basic(PreActBlock),
+    Bottleneck(PreActBottleneck),
+}
+
+impl PreActUnit {
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            PreActUnit::Basic(b) => b.forward(x),
+            PreActUnit::Bottleneck(b) => b.forward(x),
+        }
+    }
+}

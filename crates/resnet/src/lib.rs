@@ -4,11 +4,15 @@
 
 pub mod cifar;
 mod model;
+pub mod preact;
 
 pub use cifar::{
     CifarResNet, CifarResNetConfig, resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202,
 };
 pub use model::{KEY_MAP, ResNet, ResNetConfig};
+pub use preact::{
+    PreActResNet, PreActResNetConfig, preact_resnet110, preact_resnet164, preact_resnet1001,
+};
 
 use burn::tensor::Device;
 use zoo_blocks::BlockKind;

@@ -5,7 +5,9 @@
 
 pub mod cifar;
 
-pub use cifar::{WideResNet, WideResNetConfig, wrn_16_4, wrn_16_8, wrn_22_8, wrn_28_10, wrn_40_4};
+pub use cifar::{
+    WideResNet, wide_resnet_config, wrn_16_4, wrn_16_8, wrn_22_8, wrn_28_10, wrn_40_4,
+};
 pub use zoo_resnet::{KEY_MAP, ResNet, ResNetConfig};
 
 use burn::tensor::Device;
