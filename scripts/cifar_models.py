@@ -142,3 +142,72 @@ class PreActResNet(torch.nn.Module):
         o = self.group2(self.group1(self.group0(self.conv0(x))))
         o = F.avg_pool2d(F.relu(self.bn(o)), 8).flatten(1)
         return self.fc(o)
+
+
+class DenseLayer(torch.nn.Module):
+    """liuzhuang13/DenseNet DenseConnectLayerStandard: BN-ReLU-[conv1x1 4k-BN-ReLU]-conv3x3 k,
+    output concatenated behind the input; no convolution bias (cudnn >= 4000 branch)."""
+
+    def __init__(self, cin, growth, bottleneck):
+        super().__init__()
+        nn = torch.nn
+        self.norm1 = nn.BatchNorm2d(cin)
+        if bottleneck:
+            self.conv1 = nn.Conv2d(cin, 4 * growth, 1, bias=False)
+            self.norm2 = nn.BatchNorm2d(4 * growth)
+            self.conv2 = nn.Conv2d(4 * growth, growth, 3, 1, 1, bias=False)
+        else:
+            self.conv1 = nn.Conv2d(cin, growth, 3, 1, 1, bias=False)
+            self.norm2 = self.conv2 = None
+
+    def forward(self, x):
+        y = self.conv1(F.relu(self.norm1(x)))
+        if self.conv2 is not None:
+            y = self.conv2(F.relu(self.norm2(y)))
+        return torch.cat([x, y], 1)
+
+
+class Transition(torch.nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.norm = torch.nn.BatchNorm2d(cin)
+        self.conv = torch.nn.Conv2d(cin, cout, 1, bias=False)
+
+    def forward(self, x):
+        return F.avg_pool2d(self.conv(F.relu(self.norm(x))), 2)
+
+
+class DenseNet(torch.nn.Module):
+    """liuzhuang13/DenseNet models/densenet.lua, CIFAR branch: conv 3->2k, three dense blocks of
+    N = (depth-4)/3 layers (halved for BC), transitions with reduction 0.5 (BC) or 1,
+    BN-ReLU, 8x8 average pool, linear."""
+
+    def __init__(self, depth, growth, bc, num_classes=10):
+        super().__init__()
+        n = (depth - 4) // 3 // (2 if bc else 1)
+        c = 2 * growth
+        self.conv0 = torch.nn.Conv2d(3, c, 3, 1, 1, bias=False)
+        blocks, transitions = [], []
+        for b in range(3):
+            layers = []
+            for _ in range(n):
+                layers.append(DenseLayer(c, growth, bc))
+                c += growth
+            blocks.append(torch.nn.Sequential(*layers))
+            if b < 2:
+                out = c // 2 if bc else c
+                transitions.append(Transition(c, out))
+                c = out
+        self.block1, self.block2, self.block3 = blocks
+        self.trans1, self.trans2 = transitions
+        self.norm = torch.nn.BatchNorm2d(c)
+        self.fc = torch.nn.Linear(c, num_classes)
+        for m in self.modules():  # ConvInit of the Lua code
+            if isinstance(m, torch.nn.Conv2d):
+                torch.nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, x):
+        x = self.block1(self.conv0(x))
+        x = self.block2(self.trans1(x))
+        x = self.block3(self.trans2(x))
+        return self.fc(F.avg_pool2d(F.relu(self.norm(x)), 8).flatten(1))

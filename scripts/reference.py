@@ -37,6 +37,10 @@ CIFAR_WRN = {"wrn_16_4": (16, 4), "wrn_16_8": (16, 8), "wrn_22_8": (22, 8),
              "wrn_28_10": (28, 10), "wrn_40_4": (40, 4)}
 # Pre-activation ResNets (scripts/cifar_models.py): variant -> (depth, bottleneck).
 CIFAR_PREACT = {"preact_resnet110": (110, False), "preact_resnet164": (164, True), "preact_resnet1001": (1001, True)}
+# DenseNets (scripts/cifar_models.py): variant -> (depth, growth, bc).
+CIFAR_DENSENET = {"densenet40_k12": (40, 12, False), "densenet100_k12": (100, 12, False),
+                  "densenet_bc100_k12": (100, 12, True), "densenet_bc250_k24": (250, 24, True),
+                  "densenet_bc190_k40": (190, 40, True)}
 CIFAR_IMAGES = SHARED / "cifar10" / "test_batch_first1017_images.u8"
 # WRN's own CIFAR-10 normalisation (official code), of pixels / 255.
 CIFAR_MEAN = [125.3 / 255, 123.0 / 255, 113.9 / 255]
@@ -103,7 +107,7 @@ def cifar_inputs() -> tuple[torch.Tensor, bool]:
 
 @torch.no_grad()
 def cifar_fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
-    from cifar_models import PreActResNet, wrn
+    from cifar_models import DenseNet, PreActResNet, wrn
 
     if name in CIFAR_WRN:
         depth, widen = CIFAR_WRN[name]
@@ -112,9 +116,11 @@ def cifar_fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
                 calibrate=torch.Generator().manual_seed(seed_of(name) + 1))
         logits = forward(x)
     else:
-        depth, bottleneck = CIFAR_PREACT[name]
         torch.manual_seed(seed_of(name))
-        model = PreActResNet(depth, bottleneck)
+        if name in CIFAR_PREACT:
+            model = PreActResNet(*CIFAR_PREACT[name])
+        else:
+            model = DenseNet(*CIFAR_DENSENET[name])
         randomise_batchnorm(model, torch.Generator().manual_seed(seed_of(name) + 1), 32)
         logits = model(x)
         params = model.state_dict()
@@ -181,7 +187,7 @@ def extra_resnet18(model, sd, d: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
-    cifar = {**CIFAR_WRN, **CIFAR_PREACT}
+    cifar = {**CIFAR_WRN, **CIFAR_PREACT, **CIFAR_DENSENET}
     ap.add_argument("variants", nargs="*", default=VARIANTS + list(cifar))
     args = ap.parse_args()
     unknown = set(args.variants) - set(VARIANTS) - set(cifar)

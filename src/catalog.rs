@@ -2,17 +2,21 @@
 
 use burn::tensor::{Device, Tensor};
 use std::path::Path;
+use zoo_densenet::DenseNet;
 use zoo_lenet::LeNet;
 use zoo_resnet::{CifarResNet, PreActResNet, ResNet};
 use zoo_weights::{ImportOptions, LoadError, ZooModel};
 
 /// A model of any family, so that code picking variants by name has one type to hold.
+// One value held at a time by name-driven code; boxing the variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum AnyModel {
     LeNet(LeNet),
     ResNet(ResNet),
     CifarResNet(CifarResNet),
     PreActResNet(PreActResNet),
+    DenseNet(DenseNet),
 }
 
 /// Runs `$body` with `$m` bound to the model inside whichever variant `$self` holds.
@@ -23,6 +27,7 @@ macro_rules! each {
             AnyModel::ResNet($m) => $body,
             AnyModel::CifarResNet($m) => $body,
             AnyModel::PreActResNet($m) => $body,
+            AnyModel::DenseNet($m) => $body,
         }
     };
 }
@@ -44,6 +49,7 @@ impl AnyModel {
             AnyModel::ResNet(m) => AnyModel::ResNet(m.load_file(path, options)?),
             AnyModel::CifarResNet(m) => AnyModel::CifarResNet(m.load_file(path, options)?),
             AnyModel::PreActResNet(m) => AnyModel::PreActResNet(m.load_file(path, options)?),
+            AnyModel::DenseNet(m) => AnyModel::DenseNet(m.load_file(path, options)?),
         })
     }
 
@@ -113,6 +119,11 @@ variants! {
     zoo_wrn::wrn_22_8 => PreActResNet, 10, 17_158_106, 32;
     zoo_wrn::wrn_28_10 => PreActResNet, 10, 36_479_194, 32;
     zoo_wrn::wrn_40_4 => PreActResNet, 10, 8_949_210, 32;
+    zoo_densenet::densenet40_k12 => DenseNet, 10, 1_059_298, 32;
+    zoo_densenet::densenet100_k12 => DenseNet, 10, 7_083_538, 32;
+    zoo_densenet::densenet_bc100_k12 => DenseNet, 10, 769_162, 32;
+    zoo_densenet::densenet_bc250_k24 => DenseNet, 10, 15_324_406, 32;
+    zoo_densenet::densenet_bc190_k40 => DenseNet, 10, 25_624_430, 32;
 }
 
 /// The variant of that name, if the zoo has it.

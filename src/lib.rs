@@ -14,6 +14,7 @@ mod catalog;
 
 pub use catalog::{AnyModel, VARIANTS, Variant, variant};
 pub use zoo_blocks as blocks;
+pub use zoo_densenet as densenet;
 pub use zoo_lenet as lenet;
 pub use zoo_resnet as resnet;
 pub use zoo_resnext as resnext;

@@ -1,7 +1,7 @@
 //! Parity tier: every variant, loaded from the reference's `.pth` and `.safetensors` and
 //! from a Burn-format copy, gives the reference logits (see `common::compare`). References:
-//! torchvision for the ImageNet families, the official WRN and pre-activation ResNet code for
-//! the CIFAR networks (re-written in scripts/cifar_models.py).
+//! torchvision for the ImageNet families, the official WRN, pre-activation ResNet and DenseNet
+//! code for the CIFAR networks (re-written in scripts/cifar_models.py).
 
 mod common;
 
@@ -41,7 +41,7 @@ fn parity(name: &str) {
         let p = compare(&to_vec(model.forward(x.clone())), &reference, v.classes);
         let format = file.trim_start_matches("weights.");
         report(&format!(
-            "parity {name:<18} {format:<11} max|Δ| {:.2e}  relative {:.1e}  tol {:.2e}  top-5 {}",
+            "parity {name:<18} {format:<11} max|Δ| {:.2e}  relative {:.1e}  tol {:.2e}  top-5 {}  params {}",
             p.max_delta,
             p.max_delta * 1e-4 / p.tolerance,
             p.tolerance,
@@ -49,7 +49,8 @@ fn parity(name: &str) {
                 "same"
             } else {
                 "DIFFERS"
-            }
+            },
+            v.params
         ));
         if !p.ok() {
             failures.push(format!("{format}: {p:?}"));
@@ -72,4 +73,5 @@ parity_tests! {
     wide_resnet50_2 wide_resnet101_2
     wrn_16_4 wrn_16_8 wrn_22_8 wrn_28_10 wrn_40_4
     preact_resnet110 preact_resnet164 preact_resnet1001
+    densenet40_k12 densenet100_k12 densenet_bc100_k12 densenet_bc250_k24 densenet_bc190_k40
 }

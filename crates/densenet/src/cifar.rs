@@ -1,0 +1,144 @@
+//! DenseNet and DenseNet-BC for CIFAR, as the authors' `models/densenet.lua` builds them: a 3×3
+//! stem of 2k maps, three dense blocks of N layers (N = (depth − 4) / 3, halved with
+//! bottlenecks) joined by transitions that keep (DenseNet) or halve (BC) the channels, then
+//! BN-ReLU, global pooling and `fc`. Field names are those of `scripts/cifar_models.py`.
+
+use burn::module::Module;
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, Linear};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+use zoo_blocks::{batch_norm, conv3x3, global_avg_pool, linear};
+use zoo_weights::{KeyMap, ZooModel};
+
+use crate::{DenseLayer, Transition};
+
+#[derive(Clone, Debug)]
+pub struct DenseNetConfig {
+    pub name: String,
+    pub depth: usize,
+    pub growth: usize,
+    /// DenseNet-BC: bottleneck layers and compression 0.5.
+    pub bc: bool,
+    pub dropout: f64,
+    pub num_classes: usize,
+}
+
+impl DenseNetConfig {
+    /// Panics unless `depth` is 3N+4 (6N+4 for BC).
+    pub fn new(depth: usize, growth: usize, bc: bool, num_classes: usize) -> Self {
+        let step = if bc { 6 } else { 3 };
+        assert!(
+            depth > 4 && (depth - 4).is_multiple_of(step),
+            "DenseNet depth must be {step}N+4, got {depth}"
+        );
+        let name = if bc {
+            format!("densenet_bc{depth}_k{growth}")
+        } else {
+            format!("densenet{depth}_k{growth}")
+        };
+        Self {
+            name,
+            depth,
+            growth,
+            bc,
+            dropout: 0.0,
+            num_classes,
+        }
+    }
+
+    /// Dropout after every convolution (the paper uses 0.2 without data augmentation).
+    pub fn with_dropout(mut self, p: f64) -> Self {
+        self.dropout = p;
+        self
+    }
+
+    pub fn init(&self, device: &Device) -> DenseNet {
+        let layers = (self.depth - 4) / if self.bc { 6 } else { 3 };
+        let mut c = 2 * self.growth;
+        let block = |c: &mut usize| -> Vec<DenseLayer> {
+            (0..layers)
+                .map(|_| {
+                    let layer = DenseLayer::new(*c, self.growth, self.bc, self.dropout, device);
+                    *c += self.growth;
+                    layer
+                })
+                .collect()
+        };
+        let transition = |c: &mut usize| -> Transition {
+            let out = if self.bc { *c / 2 } else { *c };
+            let t = Transition::new(*c, out, self.dropout, device);
+            *c = out;
+            t
+        };
+        let conv0 = conv3x3(3, c, 1, 1, device);
+        let block1 = block(&mut c);
+        let trans1 = transition(&mut c);
+        let block2 = block(&mut c);
+        let trans2 = transition(&mut c);
+        let block3 = block(&mut c);
+        DenseNet {
+            conv0,
+            block1,
+            trans1,
+            block2,
+            trans2,
+            block3,
+            norm: batch_norm(c, 1e-5, device),
+            fc: linear(c, self.num_classes, device),
+            variant: self.name.clone(),
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct DenseNet {
+    pub conv0: Conv2d,
+    pub block1: Vec<DenseLayer>,
+    pub trans1: Transition,
+    pub block2: Vec<DenseLayer>,
+    pub trans2: Transition,
+    pub block3: Vec<DenseLayer>,
+    pub norm: BatchNorm,
+    pub fc: Linear,
+    #[module(skip)]
+    pub variant: String,
+}
+
+impl DenseNet {
+    /// `[n, 3, 32, 32]` normalised images → `[n, num_classes]` logits.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let dense = |x: Tensor<4>, block: &[DenseLayer]| block.iter().fold(x, |x, l| l.forward(x));
+        let x = dense(self.conv0.forward(x), &self.block1);
+        let x = dense(self.trans1.forward(x), &self.block2);
+        let x = dense(self.trans2.forward(x), &self.block3);
+        self.fc.forward(global_avg_pool(relu(self.norm.forward(x))))
+    }
+}
+
+impl ZooModel for DenseNet {
+    fn variant(&self) -> &str {
+        &self.variant
+    }
+
+    fn key_map() -> KeyMap {
+        &[]
+    }
+}
+
+macro_rules! builders {
+    ($($name:ident $depth:literal $k:literal $bc:literal),*) => {$(
+        #[doc = concat!("CIFAR ", stringify!($name), ": depth ", stringify!($depth), ", growth ", stringify!($k), ", no dropout.")]
+        pub fn $name(num_classes: usize, device: &Device) -> DenseNet {
+            DenseNetConfig::new($depth, $k, $bc, num_classes).init(device)
+        }
+    )*};
+}
+
+builders!(
+    densenet40_k12 40 12 false,
+    densenet100_k12 100 12 false,
+    densenet_bc100_k12 100 12 true,
+    densenet_bc250_k24 250 24 true,
+    densenet_bc190_k40 190 40 true
+);
