@@ -211,3 +211,53 @@ class DenseNet(torch.nn.Module):
         x = self.block2(self.trans1(x))
         x = self.block3(self.trans2(x))
         return self.fc(F.avg_pool2d(F.relu(self.norm(x)), 8).flatten(1))
+
+
+class CifarBasicBlock(torch.nn.Module):
+    """akamaster/pytorch_resnet_cifar10 resnet.py BasicBlock. Option A: x[:, :, ::2, ::2] padded
+    with planes//4 zero channels on each side; option B: 1x1 conv + BN named `shortcut`."""
+
+    def __init__(self, cin, planes, stride, option):
+        super().__init__()
+        nn = torch.nn
+        self.conv1, self.bn1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False), nn.BatchNorm2d(planes)
+        self.conv2, self.bn2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False), nn.BatchNorm2d(planes)
+        self.pad = None
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != planes:
+            if option == "A":
+                self.pad = planes // 4
+            else:
+                self.shortcut = nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        if self.pad is not None:
+            sc = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad), "constant", 0)
+        else:
+            sc = self.shortcut(x)
+        return F.relu(out + sc)
+
+
+class CifarResNet(torch.nn.Module):
+    """akamaster ResNet for CIFAR: conv 3->16, BN, ReLU, three stages (16, 32, 64) of n basic
+    blocks, global average pool, `linear`."""
+
+    def __init__(self, depth, option="A", num_classes=10):
+        super().__init__()
+        n = (depth - 2) // 6
+        self.conv1, self.bn1 = torch.nn.Conv2d(3, 16, 3, 1, 1, bias=False), torch.nn.BatchNorm2d(16)
+        cin, stages = 16, []
+        for planes, stride in ((16, 1), (32, 2), (64, 2)):
+            blocks = []
+            for i in range(n):
+                blocks.append(CifarBasicBlock(cin, planes, stride if i == 0 else 1, option))
+                cin = planes
+            stages.append(torch.nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3 = stages
+        self.linear = torch.nn.Linear(64, num_classes)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer3(self.layer2(self.layer1(out)))
+        return self.linear(F.avg_pool2d(out, out.size()[3]).flatten(1))

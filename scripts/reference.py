@@ -41,6 +41,10 @@ CIFAR_PREACT = {"preact_resnet110": (110, False), "preact_resnet164": (164, True
 CIFAR_DENSENET = {"densenet40_k12": (40, 12, False), "densenet100_k12": (100, 12, False),
                   "densenet_bc100_k12": (100, 12, True), "densenet_bc250_k24": (250, 24, True),
                   "densenet_bc190_k40": (190, 40, True)}
+# CIFAR ResNets (akamaster layout): variant -> (depth, shortcut option).
+CIFAR_RESNET = {"resnet20": (20, "A"), "resnet32": (32, "A"), "resnet44": (44, "A"),
+                "resnet56": (56, "A"), "resnet110": (110, "A"), "resnet1202": (1202, "A"),
+                "resnet20_option_b": (20, "B")}
 CIFAR_IMAGES = SHARED / "cifar10" / "test_batch_first1017_images.u8"
 # WRN's own CIFAR-10 normalisation (official code), of pixels / 255.
 CIFAR_MEAN = [125.3 / 255, 123.0 / 255, 113.9 / 255]
@@ -107,7 +111,7 @@ def cifar_inputs() -> tuple[torch.Tensor, bool]:
 
 @torch.no_grad()
 def cifar_fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
-    from cifar_models import DenseNet, PreActResNet, wrn
+    from cifar_models import CifarResNet, DenseNet, PreActResNet, wrn
 
     if name in CIFAR_WRN:
         depth, widen = CIFAR_WRN[name]
@@ -119,6 +123,8 @@ def cifar_fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
         torch.manual_seed(seed_of(name))
         if name in CIFAR_PREACT:
             model = PreActResNet(*CIFAR_PREACT[name])
+        elif name in CIFAR_RESNET:
+            model = CifarResNet(*CIFAR_RESNET[name])
         else:
             model = DenseNet(*CIFAR_DENSENET[name])
         randomise_batchnorm(model, torch.Generator().manual_seed(seed_of(name) + 1), 32)
@@ -187,7 +193,7 @@ def extra_resnet18(model, sd, d: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
-    cifar = {**CIFAR_WRN, **CIFAR_PREACT, **CIFAR_DENSENET}
+    cifar = {**CIFAR_RESNET, **CIFAR_WRN, **CIFAR_PREACT, **CIFAR_DENSENET}
     ap.add_argument("variants", nargs="*", default=VARIANTS + list(cifar))
     args = ap.parse_args()
     unknown = set(args.variants) - set(VARIANTS) - set(cifar)

@@ -6,13 +6,33 @@
 mod common;
 
 use burn::tensor::Device;
-use burn_zoo::{ImportOptions, variant};
+use burn_zoo::{AnyModel, ImportOptions, variant};
 use common::{compare, fixture, input, read_f32, report, to_vec};
 
+/// What a parity check needs of a model: how to build it and the reference's figures.
+struct Target {
+    params: usize,
+    input_size: usize,
+    classes: usize,
+    build: Box<dyn Fn(&Device) -> AnyModel>,
+}
+
 fn parity(name: &str) {
+    let v = variant(name).expect("variant in catalog");
+    check(
+        name,
+        Target {
+            params: v.params,
+            input_size: v.input_size,
+            classes: v.classes,
+            build: Box::new(move |d| v.build(v.classes, d)),
+        },
+    );
+}
+
+fn check(name: &str, v: Target) {
     let Some(dir) = fixture(name) else { return };
     let device = Device::default();
-    let v = variant(name).expect("variant in catalog");
     let meta = common::json(&dir.join("meta.json"));
     assert_eq!(
         meta["params"].as_u64().unwrap() as usize,
@@ -30,8 +50,7 @@ fn parity(name: &str) {
         } else {
             dir.join(file)
         };
-        let model = v
-            .build(v.classes, &device)
+        let model = (v.build)(&device)
             .load_file(&path, &ImportOptions::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(model.num_params(), v.params, "{name}: parameter count");
@@ -72,6 +91,29 @@ parity_tests! {
     resnext50_32x4d resnext101_32x8d resnext101_64x4d
     wide_resnet50_2 wide_resnet101_2
     wrn_16_4 wrn_16_8 wrn_22_8 wrn_28_10 wrn_40_4
+    resnet20 resnet32 resnet44 resnet56 resnet110 resnet1202
     preact_resnet110 preact_resnet164 preact_resnet1001
     densenet40_k12 densenet100_k12 densenet_bc100_k12 densenet_bc250_k24 densenet_bc190_k40
+}
+
+/// The CIFAR ResNet with option-B (projection) shortcuts, which the catalogue does not name.
+#[test]
+fn resnet20_option_b() {
+    use burn_zoo::blocks::ShortcutKind;
+    use burn_zoo::resnet::CifarResNetConfig;
+    check(
+        "resnet20_option_b",
+        Target {
+            params: 272_474,
+            input_size: 32,
+            classes: 10,
+            build: Box::new(|d| {
+                AnyModel::CifarResNet(
+                    CifarResNetConfig::new(20, 10)
+                        .with_shortcut(ShortcutKind::Projection)
+                        .init(d),
+                )
+            }),
+        },
+    );
 }
