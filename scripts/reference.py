@@ -166,7 +166,7 @@ def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
     save_file({k: v.contiguous() for k, v in sd.items()}, d / "weights.safetensors")
     write_f32(d / "logits.f32", logits)
     if name == "resnet18":
-        extra_resnet18(model, sd, d)
+        extra_resnet18(sd, d)
     meta = {
         "variant": name,
         "params": sum(p.numel() for p in model.parameters()),
@@ -180,7 +180,7 @@ def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
     print(f"{name}: {meta['params']:,} params, max |logit| {logits.abs().max():.3f}", flush=True)
 
 
-def extra_resnet18(model, sd, d: Path) -> None:
+def extra_resnet18(sd, d: Path) -> None:
     # A checkpoint as training scripts write it: legacy pickle, wrapped, DataParallel names.
     wrapped = {"epoch": 3, "state_dict": {"module." + k: v for k, v in sd.items()}}
     torch.save(wrapped, d / "weights-legacy-wrapped.pth", _use_new_zipfile_serialization=False)

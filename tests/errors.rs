@@ -292,8 +292,8 @@ fn misaligned_static_bytes_are_an_error_not_a_panic() {
     let mut bytes = vec![0u8; 1];
     bytes.extend(std::fs::read(&path).unwrap());
     let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    let offset = (1..=zoo_weights_align())
-        .find(|o| leaked[*o..].as_ptr().align_offset(zoo_weights_align()) != 0)
+    let offset = (1..=burn_zoo::STATIC_ALIGN)
+        .find(|o| leaked[*o..].as_ptr().align_offset(burn_zoo::STATIC_ALIGN) != 0)
         .unwrap();
     let Err(err) = burn_zoo::load_static(
         resnet18(10, &device),
@@ -304,8 +304,4 @@ fn misaligned_static_bytes_are_an_error_not_a_panic() {
         panic!("misaligned bytes must not load")
     };
     assert!(err.to_string().contains("not 256-byte aligned"), "{}", err);
-}
-
-fn zoo_weights_align() -> usize {
-    burn_zoo::STATIC_ALIGN
 }

@@ -79,11 +79,7 @@ pub fn json(path: &PathBuf) -> serde_json::Value {
 
 /// The fixed input batch that the reference logits were computed from.
 pub fn input(size: usize, device: &Device) -> Tensor<4> {
-    let data = read_f32(
-        &fixtures()
-            .join(format!("input-{size}.json"))
-            .with_extension("f32"),
-    );
+    let data = read_f32(&fixtures().join(format!("input-{size}.f32")));
     let n = data.len() / (3 * size * size);
     Tensor::from_data(TensorData::new(data, [n, 3, size, size]), device)
 }

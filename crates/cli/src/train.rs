@@ -45,17 +45,16 @@ struct Record<'a> {
 }
 
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let (dir, norm) = match args.dataset.as_str() {
-        "fashion-mnist" => (PathBuf::from(FASHION_MNIST_DIR), FASHION_MNIST_NORM),
-        "mnist" => (
-            args.data
-                .clone()
-                .ok_or("--dataset mnist needs --data DIR with its IDX files")?,
-            MNIST_NORM,
-        ),
+    let (default_dir, norm) = match args.dataset.as_str() {
+        "fashion-mnist" => (Some(PathBuf::from(FASHION_MNIST_DIR)), FASHION_MNIST_NORM),
+        "mnist" => (None, MNIST_NORM),
         other => return Err(format!("unknown dataset `{other}` (fashion-mnist or mnist)").into()),
     };
-    let dir = args.data.clone().unwrap_or(dir);
+    let dir = args
+        .data
+        .clone()
+        .or(default_dir)
+        .ok_or("--dataset mnist needs --data DIR with its IDX files")?;
     let config = match args.model.as_str() {
         "lenet5" => LeNetConfig::classic(10),
         "lenet5_modern" => LeNetConfig::modern(10),
