@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -30,7 +31,11 @@ VARIANTS = [
     "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
     "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d",
     "wide_resnet50_2", "wide_resnet101_2",
+    "alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn",
+    "googlenet", "densenet121", "densenet161", "densenet169", "densenet201",
 ]
+# timm models: variant -> (timm name, input size).
+TIMM = {"xception": ("legacy_xception", 299)}
 
 # CIFAR WRN-d-k (scripts/cifar_models.py), 32x32 inputs: variant -> (depth, widen).
 CIFAR_WRN = {"wrn_16_4": (16, 4), "wrn_16_8": (16, 8), "wrn_22_8": (22, 8),
@@ -82,6 +87,23 @@ def randomise_batchnorm(model: torch.nn.Module, gen: torch.Generator, size: int)
     model(torch.randn(4, 3, size, size, generator=gen))
     for h in hooks:
         h.remove()
+
+
+def timm_inputs(timm_name: str, size: int) -> tuple[torch.Tensor, bool]:
+    """Batch of 2 at the model's size: seeded noise, then the real image preprocessed with
+    timm's eval transform for that model (or noise)."""
+    import timm
+    from timm.data import create_transform, resolve_data_config
+
+    gen = torch.Generator().manual_seed(1234)
+    noise = torch.randn(2, 3, size, size, generator=gen)
+    if not REAL_IMAGE.exists():
+        return noise, False
+    from PIL import Image
+
+    config = resolve_data_config({}, model=timm.create_model(timm_name, pretrained=False))
+    img = create_transform(**config)(Image.open(REAL_IMAGE).convert("RGB"))
+    return torch.stack([noise[0], img]), True
 
 
 def inputs(size: int) -> tuple[torch.Tensor, bool]:
@@ -143,11 +165,21 @@ def cifar_fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
     print(f"{name}: {learned:,} params, max |logit| {logits.abs().max():.3f}", flush=True)
 
 
+def read_f32(path: Path, shape) -> torch.Tensor:
+    import numpy as np
+
+    return torch.from_numpy(np.fromfile(path, dtype="<f4").reshape(shape).copy())
+
+
 def write_f32(path: Path, t: torch.Tensor) -> None:
     path.write_bytes(t.detach().contiguous().numpy().astype("<f4").tobytes())
 
 
 def reference_meta(name: str) -> dict:
+    if name in TIMM:
+        import timm
+
+        return {"timm": timm.__version__, "timm_model": TIMM[name][0]}
     weights = torchvision.models.get_model_weights(name).DEFAULT
     return {"gflops": weights.meta.get("_ops"), "acc1": weights.meta["_metrics"]["ImageNet-1K"]["acc@1"]}
 
@@ -155,7 +187,16 @@ def reference_meta(name: str) -> dict:
 @torch.no_grad()
 def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
     torch.manual_seed(seed_of(name))
-    model = torchvision.models.get_model(name, weights=None)
+    if name in TIMM:
+        import timm
+
+        model = timm.create_model(TIMM[name][0], pretrained=False)
+    elif name == "googlenet":
+        # torchvision's googlenet(weights=None): auxiliary classifiers built (their weights
+        # are in the file), no input transform.
+        model = torchvision.models.get_model(name, weights=None, init_weights=True)
+    else:
+        model = torchvision.models.get_model(name, weights=None)
     randomise_batchnorm(model, torch.Generator().manual_seed(seed_of(name) + 1), x.shape[-1])
     logits = model(x)
     sd = model.state_dict()
@@ -167,9 +208,21 @@ def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
     write_f32(d / "logits.f32", logits)
     if name == "resnet18":
         extra_resnet18(sd, d)
+    params = sum(p.numel() for p in model.parameters())
+    if name == "googlenet":
+        # The inference network's count, as torchvision publishes it.
+        params -= sum(p.numel() for k, p in model.named_parameters() if k.startswith("aux"))
+        # The published weights' preprocessing: same weights, input re-normalised.
+        model.transform_input = True
+        write_f32(d / "logits-transform.f32", model(x))
+    if name == "densenet121":
+        # torchvision's published DenseNet files use the pre-1.0 names `norm.1`, `conv.2`.
+        legacy = {re.sub(r"(denselayer\d+\.(?:norm|conv))([12])\.", r"\1.\2.", k): v for k, v in sd.items()}
+        assert legacy != dict(sd), "legacy renaming changed nothing"
+        torch.save(legacy, d / "weights-legacy.pth")
     meta = {
         "variant": name,
-        "params": sum(p.numel() for p in model.parameters()),
+        "params": params,
         "logits_shape": list(logits.shape),
         "real_image": real,
         "torch": torch.__version__,
@@ -194,9 +247,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
     cifar = {**CIFAR_RESNET, **CIFAR_WRN, **CIFAR_PREACT, **CIFAR_DENSENET}
-    ap.add_argument("variants", nargs="*", default=VARIANTS + list(cifar))
+    ap.add_argument("variants", nargs="*", default=VARIANTS + list(TIMM) + list(cifar))
     args = ap.parse_args()
-    unknown = set(args.variants) - set(VARIANTS) - set(cifar)
+    unknown = set(args.variants) - set(VARIANTS) - set(TIMM) - set(cifar)
     if unknown:
         sys.exit(f"unknown variants: {sorted(unknown)}")
     torch.set_num_threads(os.cpu_count() or 1)
@@ -211,9 +264,17 @@ def main() -> None:
     xc, real_c = cifar_inputs()
     write_f32(args.out / "input-32.f32", xc)
     (args.out / "input-32.json").write_text(json.dumps({"shape": list(xc.shape), "cifar_image_0": real_c}))
+    for timm_name, size in set(TIMM.values()):
+        xt, _ = timm_inputs(timm_name, size)
+        write_f32(args.out / f"input-{size}.f32", xt)
+        (args.out / f"input-{size}.json").write_text(json.dumps({"shape": list(xt.shape), "timm_transform": timm_name}))
     for name in args.variants:
         if name in cifar:
             cifar_fixture(name, args.out, xc, real_c)
+        elif name in TIMM:
+            size = TIMM[name][1]
+            xt = read_f32(args.out / f"input-{size}.f32", (2, 3, size, size))
+            fixture(name, args.out, xt, real)
         else:
             fixture(name, args.out, x, real)
 

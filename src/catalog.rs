@@ -2,10 +2,14 @@
 
 use burn::tensor::{Device, Tensor};
 use std::path::Path;
-use zoo_densenet::DenseNet;
+use zoo_alexnet::AlexNet;
+use zoo_densenet::{CifarDenseNet, DenseNet};
+use zoo_googlenet::GoogLeNet;
 use zoo_lenet::LeNet;
 use zoo_resnet::{CifarResNet, PreActResNet, ResNet};
-use zoo_weights::{ImportOptions, LoadError, ZooModel};
+use zoo_vgg::Vgg;
+use zoo_weights::{ImportOptions, LoadError, LoadReport, ZooModel};
+use zoo_xception::Xception;
 
 /// A model of any family, so that code picking variants by name has one type to hold.
 // One value held at a time by name-driven code; boxing the variants would buy nothing.
@@ -16,7 +20,12 @@ pub enum AnyModel {
     ResNet(ResNet),
     CifarResNet(CifarResNet),
     PreActResNet(PreActResNet),
+    AlexNet(AlexNet),
+    Vgg(Vgg),
+    GoogLeNet(GoogLeNet),
     DenseNet(DenseNet),
+    CifarDenseNet(CifarDenseNet),
+    Xception(Xception),
 }
 
 /// Runs `$body` with `$m` bound to the model inside whichever variant `$self` holds.
@@ -27,7 +36,12 @@ macro_rules! each {
             AnyModel::ResNet($m) => $body,
             AnyModel::CifarResNet($m) => $body,
             AnyModel::PreActResNet($m) => $body,
+            AnyModel::AlexNet($m) => $body,
+            AnyModel::Vgg($m) => $body,
+            AnyModel::GoogLeNet($m) => $body,
             AnyModel::DenseNet($m) => $body,
+            AnyModel::CifarDenseNet($m) => $body,
+            AnyModel::Xception($m) => $body,
         }
     };
 }
@@ -44,13 +58,25 @@ impl AnyModel {
     }
 
     pub fn load_file(self, path: &Path, options: &ImportOptions) -> Result<Self, LoadError> {
-        Ok(match self {
-            AnyModel::LeNet(m) => AnyModel::LeNet(m.load_file(path, options)?),
-            AnyModel::ResNet(m) => AnyModel::ResNet(m.load_file(path, options)?),
-            AnyModel::CifarResNet(m) => AnyModel::CifarResNet(m.load_file(path, options)?),
-            AnyModel::PreActResNet(m) => AnyModel::PreActResNet(m.load_file(path, options)?),
-            AnyModel::DenseNet(m) => AnyModel::DenseNet(m.load_file(path, options)?),
-        })
+        self.load_file_with_report(path, options).map(|(m, _)| m)
+    }
+
+    /// [`AnyModel::load_file`], also saying which tensors of the file were left out.
+    pub fn load_file_with_report(
+        self,
+        path: &Path,
+        options: &ImportOptions,
+    ) -> Result<(Self, LoadReport), LoadError> {
+        macro_rules! load {
+            ($($v:ident)*) => {
+                match self {$(
+                    AnyModel::$v(m) => m
+                        .load_file_with_report(path, options)
+                        .map(|(m, r)| (AnyModel::$v(m), r)),
+                )*}
+            };
+        }
+        load!(LeNet ResNet CifarResNet PreActResNet AlexNet Vgg GoogLeNet DenseNet CifarDenseNet Xception)
     }
 
     pub fn save_file(&self, path: &Path) -> Result<(), LoadError> {
@@ -105,6 +131,21 @@ variants! {
     zoo_resnext::resnext101_64x4d => ResNet, 1000, 83_455_272, 224;
     zoo_wrn::wide_resnet50_2 => ResNet, 1000, 68_883_240, 224;
     zoo_wrn::wide_resnet101_2 => ResNet, 1000, 126_886_696, 224;
+    zoo_alexnet::alexnet => AlexNet, 1000, 61_100_840, 224;
+    zoo_vgg::vgg11 => Vgg, 1000, 132_863_336, 224;
+    zoo_vgg::vgg13 => Vgg, 1000, 133_047_848, 224;
+    zoo_vgg::vgg16 => Vgg, 1000, 138_357_544, 224;
+    zoo_vgg::vgg19 => Vgg, 1000, 143_667_240, 224;
+    zoo_vgg::vgg11_bn => Vgg, 1000, 132_868_840, 224;
+    zoo_vgg::vgg13_bn => Vgg, 1000, 133_053_736, 224;
+    zoo_vgg::vgg16_bn => Vgg, 1000, 138_365_992, 224;
+    zoo_vgg::vgg19_bn => Vgg, 1000, 143_678_248, 224;
+    zoo_googlenet::googlenet => GoogLeNet, 1000, 6_624_904, 224;
+    zoo_densenet::densenet121 => DenseNet, 1000, 7_978_856, 224;
+    zoo_densenet::densenet161 => DenseNet, 1000, 28_681_000, 224;
+    zoo_densenet::densenet169 => DenseNet, 1000, 14_149_480, 224;
+    zoo_densenet::densenet201 => DenseNet, 1000, 20_013_928, 224;
+    zoo_xception::xception => Xception, 1000, 22_855_952, 299;
     zoo_resnet::resnet20 => CifarResNet, 10, 269_722, 32;
     zoo_resnet::resnet32 => CifarResNet, 10, 464_154, 32;
     zoo_resnet::resnet44 => CifarResNet, 10, 658_586, 32;
@@ -119,11 +160,11 @@ variants! {
     zoo_wrn::wrn_22_8 => PreActResNet, 10, 17_158_106, 32;
     zoo_wrn::wrn_28_10 => PreActResNet, 10, 36_479_194, 32;
     zoo_wrn::wrn_40_4 => PreActResNet, 10, 8_949_210, 32;
-    zoo_densenet::densenet40_k12 => DenseNet, 10, 1_059_298, 32;
-    zoo_densenet::densenet100_k12 => DenseNet, 10, 7_083_538, 32;
-    zoo_densenet::densenet_bc100_k12 => DenseNet, 10, 769_162, 32;
-    zoo_densenet::densenet_bc250_k24 => DenseNet, 10, 15_324_406, 32;
-    zoo_densenet::densenet_bc190_k40 => DenseNet, 10, 25_624_430, 32;
+    zoo_densenet::densenet40_k12 => CifarDenseNet, 10, 1_059_298, 32;
+    zoo_densenet::densenet100_k12 => CifarDenseNet, 10, 7_083_538, 32;
+    zoo_densenet::densenet_bc100_k12 => CifarDenseNet, 10, 769_162, 32;
+    zoo_densenet::densenet_bc250_k24 => CifarDenseNet, 10, 15_324_406, 32;
+    zoo_densenet::densenet_bc190_k40 => CifarDenseNet, 10, 25_624_430, 32;
 }
 
 /// The variant of that name, if the zoo has it.

@@ -13,13 +13,17 @@
 mod catalog;
 
 pub use catalog::{AnyModel, VARIANTS, Variant, variant};
+pub use zoo_alexnet as alexnet;
 pub use zoo_blocks as blocks;
 pub use zoo_densenet as densenet;
+pub use zoo_googlenet as googlenet;
 pub use zoo_lenet as lenet;
 pub use zoo_resnet as resnet;
 pub use zoo_resnext as resnext;
+pub use zoo_vgg as vgg;
 pub use zoo_weights::{
-    ImportOptions, LoadError, Mismatch, STATIC_ALIGN, WeightFormat, ZooModel, load_static,
-    parameter_count,
+    ImportOptions, LoadError, LoadReport, Mismatch, STATIC_ALIGN, WeightFormat, ZooModel,
+    load_static, parameter_count,
 };
 pub use zoo_wrn as wrn;
+pub use zoo_xception as xception;

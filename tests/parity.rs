@@ -1,6 +1,6 @@
 //! Parity tier: every variant, loaded from the reference's `.pth` and `.safetensors` and
 //! from a Burn-format copy, gives the reference logits (see `common::compare`). References:
-//! torchvision for the ImageNet families, the official WRN, pre-activation ResNet and DenseNet
+//! torchvision for the ImageNet families (timm for Xception), the official WRN, pre-activation ResNet and DenseNet
 //! code for the CIFAR networks (re-written in scripts/cifar_models.py).
 
 mod common;
@@ -90,6 +90,8 @@ parity_tests! {
     resnet18 resnet34 resnet50 resnet101 resnet152
     resnext50_32x4d resnext101_32x8d resnext101_64x4d
     wide_resnet50_2 wide_resnet101_2
+    alexnet vgg11 vgg13 vgg16 vgg19 vgg11_bn vgg13_bn vgg16_bn vgg19_bn
+    googlenet densenet121 densenet161 densenet169 densenet201 xception
     wrn_16_4 wrn_16_8 wrn_22_8 wrn_28_10 wrn_40_4
     resnet20 resnet32 resnet44 resnet56 resnet110 resnet1202
     preact_resnet110 preact_resnet164 preact_resnet1001

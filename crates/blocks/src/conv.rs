@@ -5,11 +5,99 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer, PaddingConfig2d};
 use burn::tensor::{Device, Tensor};
 
+/// How a convolution's weights start, after the reference that defines the family.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ConvInit {
+    /// `kaiming_normal_(mode="fan_out", nonlinearity="relu")`, bias 0: ResNet, VGG, Xception.
+    FanOut,
+    /// `kaiming_normal_()` (fan-in), bias 0: torchvision's DenseNet.
+    FanIn,
+    /// N(0, std), bias 0: GoogLeNet's `trunc_normal_(std=0.01, a=-2, b=2)`, whose bounds lie
+    /// 200 σ out and so never cut.
+    Normal(f64),
+    /// `nn.Conv2d`'s own default, U(±1/√fan_in) for weight and bias: AlexNet.
+    Default,
+}
+
+/// A convolution described the way PyTorch's constructor takes it; [`ConvSpec::build`] gives
+/// the Burn layer with the reference's initialisation.
+#[derive(Clone, Copy, Debug)]
+pub struct ConvSpec {
+    pub c_in: usize,
+    pub c_out: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
+    pub groups: usize,
+    pub bias: bool,
+    pub init: ConvInit,
+}
+
+impl ConvSpec {
+    /// Stride 1, no padding, no groups, no bias, fan-out init.
+    pub fn new(c_in: usize, c_out: usize, kernel: usize) -> Self {
+        Self {
+            c_in,
+            c_out,
+            kernel,
+            stride: 1,
+            padding: 0,
+            groups: 1,
+            bias: false,
+            init: ConvInit::FanOut,
+        }
+    }
+
+    pub fn stride(self, stride: usize) -> Self {
+        Self { stride, ..self }
+    }
+
+    pub fn padding(self, padding: usize) -> Self {
+        Self { padding, ..self }
+    }
+
+    pub fn groups(self, groups: usize) -> Self {
+        Self { groups, ..self }
+    }
+
+    pub fn bias(self, bias: bool) -> Self {
+        Self { bias, ..self }
+    }
+
+    pub fn init(self, init: ConvInit) -> Self {
+        Self { init, ..self }
+    }
+
+    pub fn build(self, device: &Device) -> Conv2d {
+        // PyTorch's fans ignore `groups` on the output side (Burn's divide by it), so the
+        // standard deviations are computed here rather than by Burn's Kaiming initialisers.
+        let area = (self.kernel * self.kernel) as f64;
+        let initializer = match self.init {
+            ConvInit::FanOut => Some((2.0 / (self.c_out as f64 * area)).sqrt()),
+            ConvInit::FanIn => Some((2.0 / ((self.c_in / self.groups) as f64 * area)).sqrt()),
+            ConvInit::Normal(std) => Some(std),
+            ConvInit::Default => None,
+        }
+        .map(|std| Initializer::Normal { mean: 0.0, std });
+        let p = self.padding;
+        let mut config = Conv2dConfig::new([self.c_in, self.c_out], [self.kernel, self.kernel])
+            .with_stride([self.stride, self.stride])
+            .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
+            .with_groups(self.groups)
+            .with_bias(self.bias);
+        if let Some(initializer) = initializer.clone() {
+            config = config.with_initializer(initializer);
+        }
+        let mut conv = config.init(device);
+        if initializer.is_some() {
+            conv.bias = conv.bias.map(|b| b.map(|t| t.zeros_like()));
+        }
+        conv
+    }
+}
+
 /// A bias-free convolution with torchvision's `kaiming_normal_(mode="fan_out",
 /// nonlinearity="relu")` initialisation.
-///
-/// PyTorch's fan-out is `out_channels * kh * kw` whatever the groups (Burn divides by the
-/// groups), so the standard deviation is computed here rather than by `KaimingNormal`.
 pub fn conv2d(
     channels: [usize; 2],
     kernel: usize,
@@ -18,19 +106,11 @@ pub fn conv2d(
     groups: usize,
     device: &Device,
 ) -> Conv2d {
-    let fan_out = (channels[1] * kernel * kernel) as f64;
-    Conv2dConfig::new(channels, [kernel, kernel])
-        .with_stride([stride, stride])
-        .with_padding(PaddingConfig2d::Explicit(
-            padding, padding, padding, padding,
-        ))
-        .with_groups(groups)
-        .with_bias(false)
-        .with_initializer(Initializer::Normal {
-            mean: 0.0,
-            std: (2.0 / fan_out).sqrt(),
-        })
-        .init(device)
+    ConvSpec::new(channels[0], channels[1], kernel)
+        .stride(stride)
+        .padding(padding)
+        .groups(groups)
+        .build(device)
 }
 
 /// 3×3 convolution with padding 1 (torchvision's `conv3x3`).
@@ -70,5 +150,10 @@ impl ConvBn {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         self.bn.forward(self.conv.forward(x))
+    }
+
+    /// Conv-BN-ReLU: torchvision's `BasicConv2d` (GoogLeNet, Inception).
+    pub fn forward_relu(&self, x: Tensor<4>) -> Tensor<4> {
+        burn::tensor::activation::relu(self.forward(x))
     }
 }

@@ -1,6 +1,6 @@
 //! The classifier head shared by the global-pool families.
 
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
 /// `AdaptiveAvgPool2d(1)` followed by `flatten(1)`: `[n, c, h, w]` → `[n, c]`.
@@ -13,6 +13,15 @@ pub fn global_avg_pool(x: Tensor<4>) -> Tensor<2> {
 /// (Burn's default `KaimingUniform{gain: 1/√3}` is exactly that).
 pub fn linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
     LinearConfig::new(d_in, d_out).init(device)
+}
+
+/// A linear layer with weight N(0, std) and bias 0 (torchvision's VGG and DenseNet heads).
+pub fn linear_normal(d_in: usize, d_out: usize, std: f64, device: &Device) -> Linear {
+    let mut layer = LinearConfig::new(d_in, d_out)
+        .with_initializer(Initializer::Normal { mean: 0.0, std })
+        .init(device);
+    layer.bias = layer.bias.map(|b| b.map(|t| t.zeros_like()));
+    layer
 }
 
 #[cfg(test)]

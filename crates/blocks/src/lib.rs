@@ -2,7 +2,8 @@
 //!
 //! Everything that two families would otherwise write twice lives here: convolutions with
 //! torchvision's initialisation, conv + BatchNorm pairs, the residual blocks of ResNet, ResNeXt
-//! and Wide-ResNet, the global-pool classifier head and ImageNet normalisation.
+//! and Wide-ResNet, separable convolutions, `nn.Sequential` stand-ins, classifier heads and
+//! ImageNet normalisation.
 
 pub mod conv;
 pub mod head;
@@ -10,13 +11,17 @@ pub mod image;
 pub mod preact;
 pub mod preprocess;
 pub mod residual;
+pub mod separable;
+pub mod sequential;
 pub mod shortcut;
 
 pub use burn;
-pub use conv::{ConvBn, batch_norm, conv1x1, conv2d, conv3x3};
-pub use head::{global_avg_pool, linear};
+pub use conv::{ConvBn, ConvInit, ConvSpec, batch_norm, conv1x1, conv2d, conv3x3};
+pub use head::{global_avg_pool, linear, linear_normal};
 pub use image::{ImageError, load_grey};
 pub use preact::{PreActBlock, PreActBottleneck, PreActUnit};
 pub use preprocess::{IMAGENET_MEAN, IMAGENET_STD, normalize};
 pub use residual::{BasicBlock, Block, BlockConfig, BlockKind, Bottleneck};
+pub use separable::SeparableConv2d;
+pub use sequential::{HeadLayer, Layer, max_pool, sequential, sequential_head};
 pub use shortcut::{Shortcut, ShortcutKind, ZeroPadShortcut};

@@ -56,6 +56,9 @@ enum Command {
         /// Read the state dict from this key of a checkpoint dict.
         #[arg(long)]
         top_level_key: Option<String>,
+        /// Leave out tensors whose (renamed) key matches this regex, e.g. a head to retrain.
+        #[arg(long)]
+        skip: Vec<String>,
         /// Number of classes of the checkpoint's head (default: the reference's).
         #[arg(long)]
         num_classes: Option<usize>,
@@ -143,6 +146,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             to,
             remap,
             top_level_key,
+            skip,
             num_classes,
         } => {
             let v = variant(&model)
@@ -150,6 +154,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let options = ImportOptions {
                 top_level_key,
                 remaps: remap,
+                skip,
             };
             let device = Device::default();
             let spinner = indicatif::ProgressBar::new_spinner()
@@ -157,9 +162,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             spinner.enable_steady_tick(std::time::Duration::from_millis(120));
             let loaded = v
                 .build(num_classes.unwrap_or(v.classes), &device)
-                .load_file(&from, &options);
+                .load_file_with_report(&from, &options);
             spinner.finish_and_clear();
-            let loaded = loaded?;
+            let (loaded, report) = loaded?;
             loaded.save_file(&to)?;
             println!(
                 "{model}: {} parameters from {} → {}",
@@ -167,6 +172,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 from.display(),
                 to.display()
             );
+            if !report.skipped.is_empty() {
+                println!("{model}: {report}");
+            }
         }
         Command::Train {
             model,

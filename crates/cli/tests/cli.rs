@@ -168,3 +168,50 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// `zoo convert` says which tensors it left out: GoogLeNet's auxiliary classifiers, and what
+/// `--skip` names.
+#[test]
+fn convert_reports_left_out_tensors() {
+    let fixtures = std::env::var_os("ZOO_FIXTURES").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures"),
+        std::path::PathBuf::from,
+    );
+    let fixture = fixtures.join("googlenet/weights.pth");
+    if !fixture.exists() {
+        assert!(
+            std::env::var("ZOO_REQUIRE_FIXTURES").as_deref() != Ok("1"),
+            "{} missing",
+            fixture.display()
+        );
+        eprintln!(
+            "skipped: {} absent (run scripts/test.sh)",
+            fixture.display()
+        );
+        return;
+    }
+    let dst = std::env::temp_dir().join(format!("zoo-cli-googlenet-{}.bpk", std::process::id()));
+    let args = |extra: &[&'static str]| {
+        let mut a = vec!["convert", "--model", "googlenet", "--from"];
+        a.push(fixture.to_str().unwrap());
+        a.extend(["--to", dst.to_str().unwrap()]);
+        a.extend_from_slice(extra);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| zoo(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let (ok, out, err) = run(args(&[]));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("6624904 parameters")
+            && out.contains("left out 18 tensors of the file: aux1."),
+        "{out}"
+    );
+    // Skipping the classifier leaves the model without one: refused, nothing written.
+    std::fs::remove_file(&dst).unwrap();
+    let (ok, _, err) = run(args(&["--skip", r"^fc\."]));
+    assert!(
+        !ok && err.contains("tensors missing from the file") && err.contains("fc.weight"),
+        "{err}"
+    );
+    assert!(!dst.exists());
+}

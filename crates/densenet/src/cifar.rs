@@ -8,13 +8,13 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Linear};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
-use zoo_blocks::{batch_norm, conv3x3, global_avg_pool, linear};
+use zoo_blocks::{ConvInit, batch_norm, conv3x3, global_avg_pool, linear};
 use zoo_weights::{KeyMap, ZooModel};
 
-use crate::{DenseLayer, Transition};
+use crate::{BlockShape, DenseLayer, Transition, dense_block};
 
 #[derive(Clone, Debug)]
-pub struct DenseNetConfig {
+pub struct CifarDenseNetConfig {
     pub name: String,
     pub depth: usize,
     pub growth: usize,
@@ -24,7 +24,7 @@ pub struct DenseNetConfig {
     pub num_classes: usize,
 }
 
-impl DenseNetConfig {
+impl CifarDenseNetConfig {
     /// Panics unless `depth` is 3N+4 (6N+4 for BC).
     pub fn new(depth: usize, growth: usize, bc: bool, num_classes: usize) -> Self {
         let step = if bc { 6 } else { 3 };
@@ -53,31 +53,26 @@ impl DenseNetConfig {
         self
     }
 
-    pub fn init(&self, device: &Device) -> DenseNet {
+    pub fn init(&self, device: &Device) -> CifarDenseNet {
         let layers = (self.depth - 4) / if self.bc { 6 } else { 3 };
+        let shape = BlockShape {
+            growth: self.growth,
+            bottleneck: self.bc,
+            dropout: self.dropout,
+            // The authors' `ConvInit`: N(0, √(2 / (k·k·out))).
+            init: ConvInit::FanOut,
+        };
+        let compression = if self.bc { 0.5 } else { 1.0 };
+        let block = |c: &mut usize| shape.block(layers, c, device);
+        let transition = |c: &mut usize| shape.transition(compression, c, device);
         let mut c = 2 * self.growth;
-        let block = |c: &mut usize| -> Vec<DenseLayer> {
-            (0..layers)
-                .map(|_| {
-                    let layer = DenseLayer::new(*c, self.growth, self.bc, self.dropout, device);
-                    *c += self.growth;
-                    layer
-                })
-                .collect()
-        };
-        let transition = |c: &mut usize| -> Transition {
-            let out = if self.bc { *c / 2 } else { *c };
-            let t = Transition::new(*c, out, self.dropout, device);
-            *c = out;
-            t
-        };
         let conv0 = conv3x3(3, c, 1, 1, device);
         let block1 = block(&mut c);
         let trans1 = transition(&mut c);
         let block2 = block(&mut c);
         let trans2 = transition(&mut c);
         let block3 = block(&mut c);
-        DenseNet {
+        CifarDenseNet {
             conv0,
             block1,
             trans1,
@@ -92,7 +87,7 @@ impl DenseNetConfig {
 }
 
 #[derive(Module, Debug)]
-pub struct DenseNet {
+pub struct CifarDenseNet {
     pub conv0: Conv2d,
     pub block1: Vec<DenseLayer>,
     pub trans1: Transition,
@@ -105,18 +100,17 @@ pub struct DenseNet {
     pub variant: String,
 }
 
-impl DenseNet {
+impl CifarDenseNet {
     /// `[n, 3, 32, 32]` normalised images → `[n, num_classes]` logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let dense = |x: Tensor<4>, block: &[DenseLayer]| block.iter().fold(x, |x, l| l.forward(x));
-        let x = dense(self.conv0.forward(x), &self.block1);
-        let x = dense(self.trans1.forward(x), &self.block2);
-        let x = dense(self.trans2.forward(x), &self.block3);
+        let x = dense_block(&self.block1, self.conv0.forward(x));
+        let x = dense_block(&self.block2, self.trans1.forward(x));
+        let x = dense_block(&self.block3, self.trans2.forward(x));
         self.fc.forward(global_avg_pool(relu(self.norm.forward(x))))
     }
 }
 
-impl ZooModel for DenseNet {
+impl ZooModel for CifarDenseNet {
     fn variant(&self) -> &str {
         &self.variant
     }
@@ -129,8 +123,8 @@ impl ZooModel for DenseNet {
 macro_rules! builders {
     ($($name:ident $depth:literal $k:literal $bc:literal),*) => {$(
         #[doc = concat!("CIFAR ", stringify!($name), ": depth ", stringify!($depth), ", growth ", stringify!($k), ", no dropout.")]
-        pub fn $name(num_classes: usize, device: &Device) -> DenseNet {
-            DenseNetConfig::new($depth, $k, $bc, num_classes).init(device)
+        pub fn $name(num_classes: usize, device: &Device) -> CifarDenseNet {
+            CifarDenseNetConfig::new($depth, $k, $bc, num_classes).init(device)
         }
     )*};
 }

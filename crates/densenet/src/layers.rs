@@ -7,7 +7,7 @@ use burn::nn::pool::{AvgPool2d, AvgPool2dConfig};
 use burn::nn::{BatchNorm, Dropout, DropoutConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
-use zoo_blocks::{batch_norm, conv1x1, conv3x3};
+use zoo_blocks::{ConvInit, ConvSpec, batch_norm};
 
 /// BN-ReLU-conv3×3 to `growth` maps, or with a bottleneck (DenseNet-B)
 /// BN-ReLU-conv1×1 to 4·growth, BN-ReLU-conv3×3; dropout after each convolution when set.
@@ -23,42 +23,88 @@ pub struct DenseLayer {
 }
 
 impl DenseLayer {
-    pub fn new(
-        c_in: usize,
-        growth: usize,
-        bottleneck: bool,
-        dropout: f64,
-        device: &Device,
-    ) -> Self {
-        let (conv1, norm2, conv2) = if bottleneck {
+    pub fn new(c_in: usize, growth: usize, shape: &BlockShape, device: &Device) -> Self {
+        let conv = |c_in, c_out, kernel: usize| {
+            ConvSpec::new(c_in, c_out, kernel)
+                .padding(kernel / 2)
+                .init(shape.init)
+                .build(device)
+        };
+        let (conv1, norm2, conv2) = if shape.bottleneck {
             let mid = 4 * growth;
             (
-                conv1x1(c_in, mid, 1, device),
+                conv(c_in, mid, 1),
                 Some(batch_norm(mid, 1e-5, device)),
-                Some(conv3x3(mid, growth, 1, 1, device)),
+                Some(conv(mid, growth, 3)),
             )
         } else {
-            (conv3x3(c_in, growth, 1, 1, device), None, None)
+            (conv(c_in, growth, 3), None, None)
         };
         Self {
             norm1: batch_norm(c_in, 1e-5, device),
             conv1,
             norm2,
             conv2,
-            dropout: DropoutConfig::new(dropout).init(),
+            dropout: DropoutConfig::new(shape.dropout).init(),
+        }
+    }
+
+    /// The `growth` new maps computed from `x`.
+    pub fn new_features(&self, x: Tensor<4>) -> Tensor<4> {
+        let y = self
+            .dropout
+            .forward(self.conv1.forward(relu(self.norm1.forward(x))));
+        match (&self.norm2, &self.conv2) {
+            (Some(norm), Some(conv)) => self.dropout.forward(conv.forward(relu(norm.forward(y)))),
+            _ => y,
         }
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = self
-            .dropout
-            .forward(self.conv1.forward(relu(self.norm1.forward(x.clone()))));
-        let y = match (&self.norm2, &self.conv2) {
-            (Some(norm), Some(conv)) => self.dropout.forward(conv.forward(relu(norm.forward(y)))),
-            _ => y,
-        };
+        let y = self.new_features(x.clone());
         Tensor::cat(vec![x, y], 1)
     }
+}
+
+/// What every layer of a dense block shares.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockShape {
+    pub growth: usize,
+    /// DenseNet-B: a 1×1 convolution to 4·growth maps before the 3×3.
+    pub bottleneck: bool,
+    pub dropout: f64,
+    pub init: ConvInit,
+}
+
+impl BlockShape {
+    /// `layers` dense layers on `*channels` input maps; `*channels` becomes the output's.
+    pub fn block(&self, layers: usize, channels: &mut usize, device: &Device) -> Vec<DenseLayer> {
+        (0..layers)
+            .map(|_| {
+                let layer = DenseLayer::new(*channels, self.growth, self, device);
+                *channels += self.growth;
+                layer
+            })
+            .collect()
+    }
+
+    /// A transition keeping `compression` of `*channels`; `*channels` becomes its output's.
+    pub fn transition(
+        &self,
+        compression: f64,
+        channels: &mut usize,
+        device: &Device,
+    ) -> Transition {
+        let out = (*channels as f64 * compression).floor() as usize;
+        let t = Transition::new(*channels, out, self, device);
+        *channels = out;
+        t
+    }
+}
+
+/// Runs a dense block: each layer's maps are concatenated behind its input.
+pub fn dense_block(block: &[DenseLayer], x: Tensor<4>) -> Tensor<4> {
+    block.iter().fold(x, |x, layer| layer.forward(x))
 }
 
 /// BN-ReLU-conv1×1-(dropout)-avgpool 2×2 between dense blocks.
@@ -71,11 +117,11 @@ pub struct Transition {
 }
 
 impl Transition {
-    pub fn new(c_in: usize, c_out: usize, dropout: f64, device: &Device) -> Self {
+    pub fn new(c_in: usize, c_out: usize, shape: &BlockShape, device: &Device) -> Self {
         Self {
             norm: batch_norm(c_in, 1e-5, device),
-            conv: conv1x1(c_in, c_out, 1, device),
-            dropout: DropoutConfig::new(dropout).init(),
+            conv: ConvSpec::new(c_in, c_out, 1).init(shape.init).build(device),
+            dropout: DropoutConfig::new(shape.dropout).init(),
             pool: AvgPool2dConfig::new([2, 2]).init(),
         }
     }

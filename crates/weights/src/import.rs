@@ -16,6 +16,10 @@ use crate::{LoadError, Mismatch, ShapeMismatch, WeightFormat};
 /// A family's key map: `(regex, replacement)` pairs applied in order to every tensor name of
 /// a PyTorch-convention file (`.pth`, `.safetensors`), turning reference state-dict keys into
 /// the model's field paths. Most are a line or two, because fields carry the reference names.
+///
+/// Replacements use the `regex` crate's `$name` syntax, plus one extension: a capture group
+/// named `dec` holds a 1-based index and `$dec` writes it 0-based (torchvision's DenseNet
+/// numbers `denselayer1…`, a Burn `Vec` counts from 0).
 pub type KeyMap = &'static [(&'static str, &'static str)];
 
 /// What a user can say about a file beyond what the zoo works out itself.
@@ -26,6 +30,33 @@ pub struct ImportOptions {
     pub top_level_key: Option<String>,
     /// Extra `(regex, replacement)` renames, applied before the family's key map.
     pub remaps: Vec<(String, String)>,
+    /// Patterns of tensors (names after renaming) to leave out: a classifier to be retrained,
+    /// auxiliary heads the model was built without. What was left out is in [`LoadReport`].
+    pub skip: Vec<String>,
+}
+
+/// What a successful load did beyond applying every tensor of the model.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Tensors of the file left out because they matched a skip pattern.
+    pub skipped: Vec<String>,
+}
+
+impl std::fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.skipped.as_slice() {
+            [] => write!(f, "every tensor of the file was loaded"),
+            names => {
+                let shown = names.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
+                let more = names.len().saturating_sub(4);
+                write!(f, "left out {} tensors of the file: {shown}", names.len())?;
+                if more > 0 {
+                    write!(f, " and {more} more")?;
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Prefixes that wrap a state dict in common checkpoints: a checkpoint dict's entries, then
@@ -47,6 +78,17 @@ pub fn load<M: Module>(
     key_map: KeyMap,
     options: &ImportOptions,
 ) -> Result<M, LoadError> {
+    load_with_report(model, model_name, path, key_map, options).map(|(model, _)| model)
+}
+
+/// [`load`], also saying which tensors of the file were left out by a skip pattern.
+pub fn load_with_report<M: Module>(
+    model: M,
+    model_name: &str,
+    path: &Path,
+    key_map: KeyMap,
+    options: &ImportOptions,
+) -> Result<(M, LoadReport), LoadError> {
     let path_buf = path.to_path_buf();
     std::fs::metadata(path).map_err(|source| LoadError::Open {
         path: path_buf.clone(),
@@ -56,14 +98,22 @@ pub fn load<M: Module>(
         path: path_buf.clone(),
     })?;
     let rules = compile_rules(path, options, key_map)?;
+    let skip = compile_skips(path, options)?;
     let tensors = read(path, format, options)?;
     // PyTorch-convention files name norm parameters weight/bias and store Linear weights
     // [out, in]; the adapters translate both ways. Burnpack is Burn's own naming.
-    if format == WeightFormat::Burnpack {
-        apply_checked(model, model_name, path, tensors, false)
+    let pytorch_names = format != WeightFormat::Burnpack;
+    let tensors = if pytorch_names {
+        rename(tensors, &rules)
     } else {
-        apply_checked(model, model_name, path, rename(tensors, &rules), true)
-    }
+        tensors
+    };
+    let (skipped, kept): (BTreeMap<_, _>, BTreeMap<_, _>) = tensors
+        .into_iter()
+        .partition(|(name, _)| skip.iter().any(|re| re.is_match(name)));
+    let model = apply_checked(model, model_name, path, kept, pytorch_names)?;
+    let skipped = skipped.into_keys().filter(|n| !is_ignorable(n)).collect();
+    Ok((model, LoadReport { skipped }))
 }
 
 /// Alignment [`load_static`] requires of its bytes (the burnpack data-section alignment).
@@ -221,6 +271,42 @@ fn compile_rules(
         .collect()
 }
 
+fn compile_skips(path: &Path, options: &ImportOptions) -> Result<Vec<Regex>, LoadError> {
+    options
+        .skip
+        .iter()
+        .map(|pattern| {
+            Regex::new(pattern).map_err(|e| LoadError::Remap {
+                path: path.to_path_buf(),
+                pattern: pattern.clone(),
+                reason: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Applies one rename rule, writing a `dec` group 0-based (see [`KeyMap`]).
+fn replace(re: &Regex, replacement: &str, name: &str) -> String {
+    if re.capture_names().all(|n| n != Some("dec")) {
+        return re.replace_all(name, replacement).into_owned();
+    }
+    re.replace_all(name, |caps: &regex::Captures| {
+        let index = caps["dec"].parse::<usize>().map_or_else(
+            |_| caps["dec"].to_string(),
+            |i| i.saturating_sub(1).to_string(),
+        );
+        let mut out = String::new();
+        caps.expand(
+            &replacement
+                .replace("${dec}", &index)
+                .replace("$dec", &index),
+            &mut out,
+        );
+        out
+    })
+    .into_owned()
+}
+
 /// Strips checkpoint wrappers, then applies the remap rules in order.
 fn rename(tensors: BTreeMap<String, PackTensor>, rules: &Rules) -> BTreeMap<String, PackTensor> {
     let mut tensors = tensors;
@@ -237,9 +323,9 @@ fn rename(tensors: BTreeMap<String, PackTensor>, rules: &Rules) -> BTreeMap<Stri
         .into_values()
         .map(|t| {
             renamed(t, |name| {
-                rules.iter().fold(name.to_string(), |n, (re, rep)| {
-                    re.replace_all(&n, rep.as_str()).into_owned()
-                })
+                rules
+                    .iter()
+                    .fold(name.to_string(), |n, (re, rep)| replace(re, rep, &n))
             })
         })
         .map(|t| (t.name.clone(), t))
@@ -273,4 +359,24 @@ fn compare(wanted: &[PackTensor], found: &BTreeMap<String, PackTensor>) -> Misma
         .map(|t| (t.name.clone(), dims(t)))
         .collect();
     mismatch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dec_groups_are_written_zero_based() {
+        let re = Regex::new(r"\.denselayer(?P<dec>\d+)\.").unwrap();
+        let name = "features.denseblock2.denselayer12.conv1.weight";
+        assert_eq!(
+            replace(&re, ".$dec.", name),
+            "features.denseblock2.11.conv1.weight"
+        );
+        let plain = Regex::new(r"\.branch4\.1\.").unwrap();
+        assert_eq!(
+            replace(&plain, ".branch4.", "inception3a.branch4.1.conv.weight"),
+            "inception3a.branch4.conv.weight"
+        );
+    }
 }

@@ -11,7 +11,9 @@ mod import;
 
 pub use error::{LoadError, Mismatch, ShapeMismatch};
 pub use format::WeightFormat;
-pub use import::{ImportOptions, KeyMap, STATIC_ALIGN, load, load_static, save};
+pub use import::{
+    ImportOptions, KeyMap, LoadReport, STATIC_ALIGN, load, load_static, load_with_report, save,
+};
 
 /// A zoo model that knows how to read reference checkpoints: its name for messages and the
 /// key map from reference state-dict keys to its fields.
@@ -22,14 +24,32 @@ pub trait ZooModel: burn::module::Module + Sized {
     /// Renames from reference keys to this model's field paths (see [`KeyMap`]).
     fn key_map() -> KeyMap;
 
+    /// Tensors this model, as configured, leaves out of any file (names after the key map):
+    /// GoogLeNet built without its auxiliary classifiers skips `aux1.*` and `aux2.*`.
+    fn skipped_keys(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Loads a `.pth`/`.pt`, `.safetensors` or `.bpk` file into this model.
     fn load_file(
         self,
         path: impl AsRef<std::path::Path>,
         options: &ImportOptions,
     ) -> Result<Self, LoadError> {
+        self.load_file_with_report(path, options)
+            .map(|(model, _)| model)
+    }
+
+    /// [`ZooModel::load_file`], also saying which tensors of the file were left out.
+    fn load_file_with_report(
+        self,
+        path: impl AsRef<std::path::Path>,
+        options: &ImportOptions,
+    ) -> Result<(Self, LoadReport), LoadError> {
         let name = self.variant().to_string();
-        load(self, &name, path.as_ref(), Self::key_map(), options)
+        let mut options = options.clone();
+        options.skip.extend(self.skipped_keys());
+        load_with_report(self, &name, path.as_ref(), Self::key_map(), &options)
     }
 
     /// Saves this model in Burn's burnpack format.

@@ -1,0 +1,31 @@
+//! The depthwise separable convolution of Xception (Chollet 2017).
+
+use burn::module::Module;
+use burn::nn::conv::Conv2d;
+use burn::tensor::{Device, Tensor};
+
+use crate::conv::ConvSpec;
+
+/// A per-channel (depthwise) k×k convolution followed by a 1×1 (pointwise) one, both without
+/// bias; fields named as timm's `SeparableConv2d` (`conv1`, `pointwise`).
+#[derive(Module, Debug)]
+pub struct SeparableConv2d {
+    pub conv1: Conv2d,
+    pub pointwise: Conv2d,
+}
+
+impl SeparableConv2d {
+    pub fn new(c_in: usize, c_out: usize, kernel: usize, padding: usize, device: &Device) -> Self {
+        Self {
+            conv1: ConvSpec::new(c_in, c_in, kernel)
+                .padding(padding)
+                .groups(c_in)
+                .build(device),
+            pointwise: ConvSpec::new(c_in, c_out, 1).build(device),
+        }
+    }
+
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.pointwise.forward(self.conv1.forward(x))
+    }
+}

@@ -1,0 +1,86 @@
+//! `nn.Sequential` stand-ins. A `Vec<Layer>` numbers its entries as the reference's
+//! `nn.Sequential` does, parameter-free ReLU, pooling and dropout included, so that weights
+//! keep their reference keys (`features.3.weight`, `classifier.6.bias`) with no key map.
+
+use burn::module::Module;
+use burn::nn::Linear;
+use burn::nn::conv::Conv2d;
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, Dropout, DropoutConfig, LocalResponseNorm, PaddingConfig2d, Relu};
+use burn::tensor::Tensor;
+
+use crate::separable::SeparableConv2d;
+
+/// One entry of a sequential stack over feature maps.
+// Layers are held in a Vec once per model; boxing the larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Module, Debug)]
+pub enum Layer {
+    Conv(Conv2d),
+    SeparableConv(SeparableConv2d),
+    BatchNorm(BatchNorm),
+    Relu(Relu),
+    MaxPool(MaxPool2d),
+    LocalResponseNorm(LocalResponseNorm),
+}
+
+impl Layer {
+    /// `nn.MaxPool2d(kernel, stride, padding)`: floor rounding.
+    pub fn max_pool(kernel: usize, stride: usize, padding: usize) -> Self {
+        Layer::MaxPool(max_pool(kernel, stride, padding, false))
+    }
+
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            Layer::Conv(m) => m.forward(x),
+            Layer::SeparableConv(m) => m.forward(x),
+            Layer::BatchNorm(m) => m.forward(x),
+            Layer::Relu(m) => m.forward(x),
+            Layer::MaxPool(m) => m.forward(x),
+            Layer::LocalResponseNorm(m) => m.forward(x),
+        }
+    }
+}
+
+/// `nn.MaxPool2d(kernel, stride, padding, ceil_mode=ceil)`.
+pub fn max_pool(kernel: usize, stride: usize, padding: usize, ceil: bool) -> MaxPool2d {
+    MaxPool2dConfig::new([kernel, kernel])
+        .with_strides([stride, stride])
+        .with_padding(PaddingConfig2d::Explicit(
+            padding, padding, padding, padding,
+        ))
+        .with_ceil_mode(ceil)
+        .init()
+}
+
+/// Runs `x` through `layers` in order.
+pub fn sequential(layers: &[Layer], x: Tensor<4>) -> Tensor<4> {
+    layers.iter().fold(x, |x, layer| layer.forward(x))
+}
+
+/// One entry of a sequential classifier over flat features.
+#[derive(Module, Debug)]
+pub enum HeadLayer {
+    Linear(Linear),
+    Relu(Relu),
+    Dropout(Dropout),
+}
+
+impl HeadLayer {
+    pub fn dropout(p: f64) -> Self {
+        HeadLayer::Dropout(DropoutConfig::new(p).init())
+    }
+
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        match self {
+            HeadLayer::Linear(m) => m.forward(x),
+            HeadLayer::Relu(m) => m.forward(x),
+            HeadLayer::Dropout(m) => m.forward(x),
+        }
+    }
+}
+
+/// Runs `x` through `layers` in order.
+pub fn sequential_head(layers: &[HeadLayer], x: Tensor<2>) -> Tensor<2> {
+    layers.iter().fold(x, |x, layer| layer.forward(x))
+}

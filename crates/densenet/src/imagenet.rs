@@ -1,0 +1,165 @@
+//! torchvision's ImageNet DenseNets (DenseNet-BC with four dense blocks): a 7×7 stem and
+//! 3×3 max-pool, blocks of bottleneck layers (1×1 to 4k maps, 3×3 to k) joined by
+//! transitions that halve the channels, then `norm5`, ReLU, global pooling and `classifier`.
+
+use burn::module::Module;
+use burn::nn::conv::Conv2d;
+use burn::nn::pool::MaxPool2d;
+use burn::nn::{BatchNorm, Linear};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+use zoo_blocks::{ConvInit, ConvSpec, batch_norm, global_avg_pool, linear, max_pool};
+use zoo_weights::{KeyMap, ZooModel};
+
+use crate::{BlockShape, DenseLayer, Transition, dense_block};
+
+/// torchvision keys → fields. The published checkpoints predate PyTorch's ban on dots in
+/// module names and say `denselayer1.norm.1`; torchvision renames those to `norm1` when it
+/// loads them, and so does the first rule. Dense layers are numbered from 1 there, from 0 in
+/// a `Vec` here.
+pub const KEY_MAP: KeyMap = &[
+    (r"(\.denselayer\d+\.(?:norm|conv))\.([12])\.", "$1$2."),
+    (r"\.denselayer(?P<dec>\d+)\.", ".$dec."),
+];
+
+#[derive(Clone, Debug)]
+pub struct DenseNetConfig {
+    pub name: String,
+    pub growth: usize,
+    /// Layers in each of the four dense blocks.
+    pub blocks: [usize; 4],
+    /// Maps out of the stem.
+    pub init_features: usize,
+    pub dropout: f64,
+    pub num_classes: usize,
+}
+
+impl DenseNetConfig {
+    pub fn new(name: &str, growth: usize, blocks: [usize; 4], init_features: usize) -> Self {
+        Self {
+            name: name.into(),
+            growth,
+            blocks,
+            init_features,
+            dropout: 0.0,
+            num_classes: 1000,
+        }
+    }
+
+    pub fn with_num_classes(self, num_classes: usize) -> Self {
+        Self {
+            num_classes,
+            ..self
+        }
+    }
+
+    pub fn init(&self, device: &Device) -> DenseNet {
+        let shape = BlockShape {
+            growth: self.growth,
+            bottleneck: true,
+            dropout: self.dropout,
+            init: ConvInit::FanIn,
+        };
+        let mut c = self.init_features;
+        let conv0 = ConvSpec::new(3, c, 7)
+            .stride(2)
+            .padding(3)
+            .init(ConvInit::FanIn)
+            .build(device);
+        let norm0 = batch_norm(c, 1e-5, device);
+        let [b1, b2, b3, b4] = self.blocks;
+        let denseblock1 = shape.block(b1, &mut c, device);
+        let transition1 = shape.transition(0.5, &mut c, device);
+        let denseblock2 = shape.block(b2, &mut c, device);
+        let transition2 = shape.transition(0.5, &mut c, device);
+        let denseblock3 = shape.block(b3, &mut c, device);
+        let transition3 = shape.transition(0.5, &mut c, device);
+        let denseblock4 = shape.block(b4, &mut c, device);
+        let mut classifier = linear(c, self.num_classes, device);
+        classifier.bias = classifier.bias.map(|b| b.map(|t| t.zeros_like()));
+        DenseNet {
+            features: Features {
+                conv0,
+                norm0,
+                pool0: max_pool(3, 2, 1, false),
+                denseblock1,
+                transition1,
+                denseblock2,
+                transition2,
+                denseblock3,
+                transition3,
+                denseblock4,
+                norm5: batch_norm(c, 1e-5, device),
+            },
+            classifier,
+            variant: self.name.clone(),
+        }
+    }
+}
+
+/// torchvision's `features` `nn.Sequential`, as named fields.
+#[derive(Module, Debug)]
+pub struct Features {
+    pub conv0: Conv2d,
+    pub norm0: BatchNorm,
+    pub pool0: MaxPool2d,
+    pub denseblock1: Vec<DenseLayer>,
+    pub transition1: Transition,
+    pub denseblock2: Vec<DenseLayer>,
+    pub transition2: Transition,
+    pub denseblock3: Vec<DenseLayer>,
+    pub transition3: Transition,
+    pub denseblock4: Vec<DenseLayer>,
+    pub norm5: BatchNorm,
+}
+
+#[derive(Module, Debug)]
+pub struct DenseNet {
+    pub features: Features,
+    pub classifier: Linear,
+    #[module(skip)]
+    pub variant: String,
+}
+
+impl DenseNet {
+    /// `[n, 3, 224, 224]` ImageNet-normalised images → logits.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let f = &self.features;
+        let x = f.pool0.forward(relu(f.norm0.forward(f.conv0.forward(x))));
+        let x = dense_block(&f.denseblock1, x);
+        let x = dense_block(&f.denseblock2, f.transition1.forward(x));
+        let x = dense_block(&f.denseblock3, f.transition2.forward(x));
+        let x = dense_block(&f.denseblock4, f.transition3.forward(x));
+        self.classifier
+            .forward(global_avg_pool(relu(f.norm5.forward(x))))
+    }
+}
+
+impl ZooModel for DenseNet {
+    fn variant(&self) -> &str {
+        &self.variant
+    }
+
+    fn key_map() -> KeyMap {
+        KEY_MAP
+    }
+}
+
+macro_rules! builders {
+    ($($name:ident $k:literal $blocks:expr, $init:literal;)*) => {$(
+        #[doc = concat!("torchvision's `", stringify!($name), "`: growth ", stringify!($k),
+            ", blocks ", stringify!($blocks), ", ", stringify!($init), " stem maps.")]
+        pub fn $name(num_classes: usize, device: &Device) -> DenseNet {
+            DenseNetConfig::new(stringify!($name), $k, $blocks, $init)
+                .with_num_classes(num_classes)
+                .init(device)
+        }
+    )*};
+}
+
+builders! {
+    densenet121 32 [6, 12, 24, 16], 64;
+    densenet161 48 [6, 12, 36, 24], 96;
+    densenet169 32 [6, 12, 32, 32], 64;
+    densenet201 32 [6, 12, 48, 32], 64;
+}

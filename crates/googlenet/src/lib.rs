@@ -1,0 +1,241 @@
+//! GoogLeNet (Szegedy et al. 2015, "Going Deeper with Convolutions") as torchvision builds it:
+//! BatchNorm (ε = 1e-3) after every convolution, ceil-mode pooling, and the 3×3 convolution
+//! that torchvision's "5×5" branch has always had (kept so its weights fit).
+//!
+//! The two auxiliary classifiers (`aux1` after inception 4a, `aux2` after 4d) only serve
+//! training. [`GoogLeNetConfig::new`] builds them, as torchvision's `googlenet(weights=None)`
+//! does; [`googlenet`] (the inference network) has none and leaves any `aux1.*`/`aux2.*`
+//! tensors of a checkpoint out, which [`ZooModel::load_file_with_report`] reports.
+//!
+//! torchvision's published weights expect `transform_input = true`: images normalised with
+//! ImageNet's mean and std are re-normalised to mean = std = 0.5, the preprocessing the
+//! weights were trained with.
+
+mod inception;
+
+pub use inception::{Inception, InceptionAux};
+
+use burn::module::Module;
+use burn::nn::pool::MaxPool2d;
+use burn::nn::{Dropout, DropoutConfig, Linear};
+use burn::tensor::{Device, Tensor, TensorData};
+use zoo_blocks::{
+    ConvBn, ConvInit, ConvSpec, IMAGENET_MEAN, IMAGENET_STD, global_avg_pool, linear_normal,
+    max_pool,
+};
+use zoo_weights::{KeyMap, ZooModel};
+
+/// torchvision's pool branch is `nn.Sequential(MaxPool2d, BasicConv2d)`; here the pool holds
+/// no weights and `branch4` is the convolution.
+pub const KEY_MAP: KeyMap = &[(r"\.branch4\.1\.", ".branch4.")];
+
+/// BatchNorm ε of every `BasicConv2d`.
+const BN_EPS: f64 = 1e-3;
+/// Weight init of every convolution and linear layer (`trunc_normal_(std=0.01)`).
+const INIT_STD: f64 = 0.01;
+
+/// torchvision's `BasicConv2d` (bias-free convolution, BN ε 1e-3), "same" padding; the
+/// ReLU is [`ConvBn::forward_relu`].
+pub(crate) fn basic_conv(
+    c_in: usize,
+    c_out: usize,
+    kernel: usize,
+    stride: usize,
+    device: &Device,
+) -> ConvBn {
+    let conv = ConvSpec::new(c_in, c_out, kernel)
+        .stride(stride)
+        .padding(kernel / 2)
+        .init(ConvInit::Normal(INIT_STD));
+    ConvBn::new(conv.build(device), BN_EPS, device)
+}
+
+#[derive(Clone, Debug)]
+pub struct GoogLeNetConfig {
+    pub num_classes: usize,
+    /// Build the two auxiliary classifiers (training only).
+    pub aux_logits: bool,
+    /// Re-normalise ImageNet-normalised input to mean = std = 0.5 (published weights).
+    pub transform_input: bool,
+    pub dropout: f64,
+    pub dropout_aux: f64,
+}
+
+impl GoogLeNetConfig {
+    /// torchvision's defaults: auxiliary classifiers on, no input transform.
+    pub fn new(num_classes: usize) -> Self {
+        Self {
+            num_classes,
+            aux_logits: true,
+            transform_input: false,
+            dropout: 0.2,
+            dropout_aux: 0.7,
+        }
+    }
+
+    pub fn with_aux_logits(self, aux_logits: bool) -> Self {
+        Self { aux_logits, ..self }
+    }
+
+    pub fn with_transform_input(self, transform_input: bool) -> Self {
+        Self {
+            transform_input,
+            ..self
+        }
+    }
+
+    pub fn init(&self, device: &Device) -> GoogLeNet {
+        let inception = |spec: [usize; 7]| Inception::new(spec, device);
+        let aux = |c_in| {
+            self.aux_logits
+                .then(|| InceptionAux::new(c_in, self.num_classes, self.dropout_aux, device))
+        };
+        let pool = |kernel, stride| max_pool(kernel, stride, 0, true);
+        GoogLeNet {
+            conv1: basic_conv(3, 64, 7, 2, device),
+            maxpool1: pool(3, 2),
+            conv2: basic_conv(64, 64, 1, 1, device),
+            conv3: basic_conv(64, 192, 3, 1, device),
+            maxpool2: pool(3, 2),
+            inception3a: inception([192, 64, 96, 128, 16, 32, 32]),
+            inception3b: inception([256, 128, 128, 192, 32, 96, 64]),
+            maxpool3: pool(3, 2),
+            inception4a: inception([480, 192, 96, 208, 16, 48, 64]),
+            inception4b: inception([512, 160, 112, 224, 24, 64, 64]),
+            inception4c: inception([512, 128, 128, 256, 24, 64, 64]),
+            inception4d: inception([512, 112, 144, 288, 32, 64, 64]),
+            inception4e: inception([528, 256, 160, 320, 32, 128, 128]),
+            maxpool4: pool(2, 2),
+            inception5a: inception([832, 256, 160, 320, 32, 128, 128]),
+            inception5b: inception([832, 384, 192, 384, 48, 128, 128]),
+            aux1: aux(512),
+            aux2: aux(528),
+            dropout: DropoutConfig::new(self.dropout).init(),
+            fc: linear_normal(1024, self.num_classes, INIT_STD, device),
+            transform_input: self.transform_input,
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct GoogLeNet {
+    pub conv1: ConvBn,
+    pub maxpool1: MaxPool2d,
+    pub conv2: ConvBn,
+    pub conv3: ConvBn,
+    pub maxpool2: MaxPool2d,
+    pub inception3a: Inception,
+    pub inception3b: Inception,
+    pub maxpool3: MaxPool2d,
+    pub inception4a: Inception,
+    pub inception4b: Inception,
+    pub inception4c: Inception,
+    pub inception4d: Inception,
+    pub inception4e: Inception,
+    pub maxpool4: MaxPool2d,
+    pub inception5a: Inception,
+    pub inception5b: Inception,
+    pub aux1: Option<InceptionAux>,
+    pub aux2: Option<InceptionAux>,
+    pub dropout: Dropout,
+    pub fc: Linear,
+    #[module(skip)]
+    pub transform_input: bool,
+}
+
+/// The main logits and, when the model has them, the auxiliary classifiers' (torchvision's
+/// `GoogLeNetOutputs`).
+#[derive(Debug)]
+pub struct GoogLeNetOutputs {
+    pub logits: Tensor<2>,
+    pub aux_logits2: Option<Tensor<2>>,
+    pub aux_logits1: Option<Tensor<2>>,
+}
+
+impl GoogLeNet {
+    /// `[n, 3, 224, 224]` ImageNet-normalised images → logits. The auxiliary classifiers are
+    /// not run (torchvision runs them only in training mode).
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        self.run(x, false).logits
+    }
+
+    /// The forward pass of training: logits and both auxiliary outputs (`None` without
+    /// auxiliary classifiers).
+    pub fn forward_with_aux(&self, x: Tensor<4>) -> GoogLeNetOutputs {
+        self.run(x, true)
+    }
+
+    fn run(&self, x: Tensor<4>, with_aux: bool) -> GoogLeNetOutputs {
+        let x = self.transform(x);
+        let x = self.maxpool1.forward(self.conv1.forward_relu(x));
+        let x = self.conv3.forward_relu(self.conv2.forward_relu(x));
+        let x = self.maxpool2.forward(x);
+        let x = self.inception3b.forward(self.inception3a.forward(x));
+        let x = self.inception4a.forward(self.maxpool3.forward(x));
+        let aux = |head: &Option<InceptionAux>, x: &Tensor<4>| {
+            head.as_ref()
+                .filter(|_| with_aux)
+                .map(|h| h.forward(x.clone()))
+        };
+        let aux_logits1 = aux(&self.aux1, &x);
+        let x = self.inception4b.forward(x);
+        let x = self.inception4c.forward(x);
+        let x = self.inception4d.forward(x);
+        let aux_logits2 = aux(&self.aux2, &x);
+        let x = self.inception4e.forward(x);
+        let x = self.maxpool4.forward(x);
+        let x = self.inception5b.forward(self.inception5a.forward(x));
+        let x = self.dropout.forward(global_avg_pool(x));
+        GoogLeNetOutputs {
+            logits: self.fc.forward(x),
+            aux_logits2,
+            aux_logits1,
+        }
+    }
+
+    /// torchvision's `_transform_input`: x · std/0.5 + (mean − 0.5)/0.5 per channel.
+    fn transform(&self, x: Tensor<4>) -> Tensor<4> {
+        if !self.transform_input {
+            return x;
+        }
+        let device = x.device();
+        let per_channel = |f: fn(usize) -> f32| {
+            Tensor::<4>::from_data(
+                TensorData::new((0..3).map(f).collect(), [1, 3, 1, 1]),
+                &device,
+            )
+        };
+        let scale = per_channel(|c| IMAGENET_STD[c] / 0.5);
+        let shift = per_channel(|c| (IMAGENET_MEAN[c] - 0.5) / 0.5);
+        x * scale + shift
+    }
+}
+
+impl ZooModel for GoogLeNet {
+    fn variant(&self) -> &str {
+        "googlenet"
+    }
+
+    fn key_map() -> KeyMap {
+        KEY_MAP
+    }
+
+    fn skipped_keys(&self) -> Vec<String> {
+        if self.aux1.is_some() {
+            Vec::new()
+        } else {
+            vec![r"^aux[12]\.".into()]
+        }
+    }
+}
+
+/// The inference network: no auxiliary classifiers (a checkpoint's `aux1.*`/`aux2.*` are
+/// left out and reported), no input transform (6,624,904 parameters at 1,000 classes, the
+/// figure torchvision publishes). For torchvision's published weights add
+/// `.with_transform_input(true)`; to train, [`GoogLeNetConfig::new`] keeps the auxiliary
+/// classifiers (13,004,888 parameters).
+pub fn googlenet(num_classes: usize, device: &Device) -> GoogLeNet {
+    GoogLeNetConfig::new(num_classes)
+        .with_aux_logits(false)
+        .init(device)
+}

@@ -1,0 +1,111 @@
+//! VGG (Simonyan & Zisserman 2014, "Very Deep Convolutional Networks for Large-Scale Image
+//! Recognition"): configurations A, B, D and E (VGG-11/13/16/19), with or without BatchNorm
+//! after each convolution, as torchvision builds them. Fields are torchvision's
+//! `nn.Sequential`s (`features.N` counts ReLU and pooling entries), so its checkpoints load
+//! with no key map.
+
+pub use zoo_alexnet::SequentialNet;
+
+use burn::nn::Relu;
+use burn::tensor::Device;
+use zoo_blocks::{ConvSpec, HeadLayer, Layer, batch_norm, linear_normal};
+
+/// A 3×3 convolution of this many output channels, or (`M`) a 2×2 max-pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    Conv(usize),
+    M,
+}
+
+use Entry::{Conv as C, M};
+
+/// The paper's configurations, as torchvision's `cfgs`.
+#[rustfmt::skip]
+pub const A: &[Entry] = &[C(64), M, C(128), M, C(256), C(256), M, C(512), C(512), M, C(512), C(512), M];
+#[rustfmt::skip]
+pub const B: &[Entry] = &[
+    C(64), C(64), M, C(128), C(128), M, C(256), C(256), M, C(512), C(512), M, C(512), C(512), M,
+];
+#[rustfmt::skip]
+pub const D: &[Entry] = &[
+    C(64), C(64), M, C(128), C(128), M, C(256), C(256), C(256), M, C(512), C(512), C(512), M,
+    C(512), C(512), C(512), M,
+];
+#[rustfmt::skip]
+pub const E: &[Entry] = &[
+    C(64), C(64), M, C(128), C(128), M, C(256), C(256), C(256), C(256), M, C(512), C(512), C(512),
+    C(512), M, C(512), C(512), C(512), C(512), M,
+];
+
+#[derive(Clone, Debug)]
+pub struct VggConfig {
+    pub name: String,
+    pub layers: &'static [Entry],
+    pub batch_norm: bool,
+    pub dropout: f64,
+    pub num_classes: usize,
+}
+
+impl VggConfig {
+    pub fn new(name: &str, layers: &'static [Entry], batch_norm: bool, num_classes: usize) -> Self {
+        Self {
+            name: name.into(),
+            layers,
+            batch_norm,
+            dropout: 0.5,
+            num_classes,
+        }
+    }
+
+    pub fn init(&self, device: &Device) -> Vgg {
+        let mut features = Vec::new();
+        let mut c_in = 3;
+        for entry in self.layers {
+            match *entry {
+                Entry::M => features.push(Layer::max_pool(2, 2, 0)),
+                Entry::Conv(c) => {
+                    let conv = ConvSpec::new(c_in, c, 3).padding(1).bias(true);
+                    features.push(Layer::Conv(conv.build(device)));
+                    if self.batch_norm {
+                        features.push(Layer::BatchNorm(batch_norm(c, 1e-5, device)));
+                    }
+                    features.push(Layer::Relu(Relu::new()));
+                    c_in = c;
+                }
+            }
+        }
+        let classifier = vec![
+            HeadLayer::Linear(linear_normal(c_in * 7 * 7, 4096, 0.01, device)),
+            HeadLayer::Relu(Relu::new()),
+            HeadLayer::dropout(self.dropout),
+            HeadLayer::Linear(linear_normal(4096, 4096, 0.01, device)),
+            HeadLayer::Relu(Relu::new()),
+            HeadLayer::dropout(self.dropout),
+            HeadLayer::Linear(linear_normal(4096, self.num_classes, 0.01, device)),
+        ];
+        SequentialNet::new(&self.name, features, [7, 7], classifier)
+    }
+}
+
+/// VGG has AlexNet's layout (torchvision's two classes differ only in their layers).
+pub type Vgg = SequentialNet;
+
+macro_rules! builders {
+    ($($name:ident $cfg:ident $bn:literal $doc:literal),*) => {$(
+        #[doc = $doc]
+        pub fn $name(num_classes: usize, device: &Device) -> Vgg {
+            VggConfig::new(stringify!($name), $cfg, $bn, num_classes).init(device)
+        }
+    )*};
+}
+
+builders!(
+    vgg11 A false "VGG-11 (configuration A).",
+    vgg13 B false "VGG-13 (configuration B).",
+    vgg16 D false "VGG-16 (configuration D).",
+    vgg19 E false "VGG-19 (configuration E).",
+    vgg11_bn A true "VGG-11 with BatchNorm after every convolution.",
+    vgg13_bn B true "VGG-13 with BatchNorm after every convolution.",
+    vgg16_bn D true "VGG-16 with BatchNorm after every convolution.",
+    vgg19_bn E true "VGG-19 with BatchNorm after every convolution."
+);

@@ -1,0 +1,157 @@
+//! Xception (Chollet 2017, "Xception: Deep Learning with Depthwise Separable Convolutions"):
+//! entry flow (two convolutions, three downsampling blocks), middle flow (eight residual
+//! blocks of three separable convolutions at 728 maps), exit flow (one downsampling block,
+//! two separable convolutions to 2048 maps), global pooling and `fc`. Equal to timm's
+//! `legacy_xception` (the Cadene port of the Keras weights): 299×299 input normalised with
+//! mean = std = 0.5; field names are timm's, except that `block1…block12` form a `Vec`.
+
+use burn::module::Module;
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, Linear, Relu};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+use zoo_blocks::{
+    ConvSpec, Layer, SeparableConv2d, batch_norm, global_avg_pool, linear, sequential,
+};
+use zoo_weights::{KeyMap, ZooModel};
+
+/// timm's `block1`…`block12` are `blocks.0`…`blocks.11` here.
+pub const KEY_MAP: KeyMap = &[(r"^block(?P<dec>\d+)\.", "blocks.$dec.")];
+
+/// Mean and standard deviation of the input normalisation (per channel, of pixels in [0, 1]).
+pub const MEAN: [f32; 3] = [0.5; 3];
+pub const STD: [f32; 3] = [0.5; 3];
+/// The input resolution of the published weights.
+pub const INPUT_SIZE: usize = 299;
+
+/// A residual block: `reps` × (ReLU, separable 3×3, BN), then a 3×3 max-pool of stride
+/// `stride`; the shortcut is a strided 1×1 convolution + BN where the shape changes. Field
+/// names as timm's `Block`, `rep` numbered as its `nn.Sequential`.
+#[derive(Module, Debug)]
+pub struct XceptionBlock {
+    pub skip: Option<Conv2d>,
+    pub skipbn: Option<BatchNorm>,
+    pub rep: Vec<Layer>,
+}
+
+impl XceptionBlock {
+    /// timm's `Block(in, out, reps, strides, start_with_relu, grow_first)`.
+    pub fn new(
+        c_in: usize,
+        c_out: usize,
+        reps: usize,
+        stride: usize,
+        start_with_relu: bool,
+        grow_first: bool,
+        device: &Device,
+    ) -> Self {
+        let (skip, skipbn) = if c_in != c_out || stride != 1 {
+            let conv = ConvSpec::new(c_in, c_out, 1).stride(stride).build(device);
+            (Some(conv), Some(batch_norm(c_out, 1e-5, device)))
+        } else {
+            (None, None)
+        };
+        let mut rep = Vec::new();
+        for i in 0..reps {
+            let (a, b) = match (grow_first, i) {
+                (true, 0) => (c_in, c_out),
+                (true, _) => (c_out, c_out),
+                (false, i) if i + 1 < reps => (c_in, c_in),
+                (false, _) => (c_in, c_out),
+            };
+            if start_with_relu || i > 0 {
+                rep.push(Layer::Relu(Relu::new()));
+            }
+            rep.push(Layer::SeparableConv(SeparableConv2d::new(
+                a, b, 3, 1, device,
+            )));
+            rep.push(Layer::BatchNorm(batch_norm(b, 1e-5, device)));
+        }
+        if stride != 1 {
+            rep.push(Layer::max_pool(3, stride, 1));
+        }
+        Self { skip, skipbn, rep }
+    }
+
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let shortcut = match (&self.skip, &self.skipbn) {
+            (Some(conv), Some(bn)) => bn.forward(conv.forward(x.clone())),
+            _ => x.clone(),
+        };
+        sequential(&self.rep, x) + shortcut
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct Xception {
+    pub conv1: Conv2d,
+    pub bn1: BatchNorm,
+    pub conv2: Conv2d,
+    pub bn2: BatchNorm,
+    pub blocks: Vec<XceptionBlock>,
+    pub conv3: SeparableConv2d,
+    pub bn3: BatchNorm,
+    pub conv4: SeparableConv2d,
+    pub bn4: BatchNorm,
+    pub fc: Linear,
+}
+
+impl Xception {
+    pub fn new(num_classes: usize, device: &Device) -> Self {
+        let block = |c_in, c_out, reps, stride, start_with_relu, grow_first| {
+            XceptionBlock::new(
+                c_in,
+                c_out,
+                reps,
+                stride,
+                start_with_relu,
+                grow_first,
+                device,
+            )
+        };
+        let mut blocks = vec![
+            block(64, 128, 2, 2, false, true),
+            block(128, 256, 2, 2, true, true),
+            block(256, 728, 2, 2, true, true),
+        ];
+        blocks.extend((0..8).map(|_| block(728, 728, 3, 1, true, true)));
+        blocks.push(block(728, 1024, 2, 2, true, false));
+        Self {
+            conv1: ConvSpec::new(3, 32, 3).stride(2).build(device),
+            bn1: batch_norm(32, 1e-5, device),
+            conv2: ConvSpec::new(32, 64, 3).build(device),
+            bn2: batch_norm(64, 1e-5, device),
+            blocks,
+            conv3: SeparableConv2d::new(1024, 1536, 3, 1, device),
+            bn3: batch_norm(1536, 1e-5, device),
+            conv4: SeparableConv2d::new(1536, 2048, 3, 1, device),
+            bn4: batch_norm(2048, 1e-5, device),
+            fc: linear(2048, num_classes, device),
+        }
+    }
+
+    /// `[n, 3, 299, 299]` images normalised with [`MEAN`]/[`STD`] → logits.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = relu(self.bn1.forward(self.conv1.forward(x)));
+        let x = relu(self.bn2.forward(self.conv2.forward(x)));
+        let x = self.blocks.iter().fold(x, |x, b| b.forward(x));
+        let x = relu(self.bn3.forward(self.conv3.forward(x)));
+        let x = relu(self.bn4.forward(self.conv4.forward(x)));
+        self.fc.forward(global_avg_pool(x))
+    }
+}
+
+impl ZooModel for Xception {
+    fn variant(&self) -> &str {
+        "xception"
+    }
+
+    fn key_map() -> KeyMap {
+        KEY_MAP
+    }
+}
+
+/// Xception as timm's `legacy_xception` (22,855,952 parameters at 1,000 classes).
+pub fn xception(num_classes: usize, device: &Device) -> Xception {
+    Xception::new(num_classes, device)
+}
