@@ -243,6 +243,39 @@ def extra_resnet18(sd, d: Path) -> None:
     save_file(bad, d / "weights-bad-bnvar.safetensors")
 
 
+@torch.no_grad()
+def preprocess_fixtures(out: Path) -> None:
+    """The ten ImageNet validation images through torchvision's and timm's inference
+    transforms, to check the Rust preprocessing against: tests/fixtures/preprocess/."""
+    from PIL import Image
+    import timm
+    from timm.data import create_transform, resolve_data_config
+
+    folder = SHARED / "imagenet-val10"
+    if not folder.exists():
+        print(f"note: {folder} absent; no preprocessing fixtures", flush=True)
+        return
+    transforms = {
+        "256-224-bilinear": torchvision.models.ResNet50_Weights.IMAGENET1K_V1.transforms(),
+        "232-224-bilinear": torchvision.models.ResNet50_Weights.IMAGENET1K_V2.transforms(),
+        "333-299-bicubic": create_transform(**resolve_data_config({}, model=timm.create_model("legacy_xception"))),
+    }
+    d = out / "preprocess"
+    d.mkdir(parents=True, exist_ok=True)
+    images = sorted(folder.glob("*.JPEG"))
+    sizes = []
+    for i, p in enumerate(images):
+        # Pillow's (libjpeg-turbo's) decoded pixels, to check resizing apart from decoding.
+        rgb = Image.open(p).convert("RGB")
+        sizes.append(list(rgb.size))
+        (d / f"decoded-{i}.u8").write_bytes(rgb.tobytes())
+    for tag, t in transforms.items():
+        batch = torch.stack([t(Image.open(p).convert("RGB")) for p in images])
+        write_f32(d / f"{tag}.f32", batch)
+    (d / "meta.json").write_text(json.dumps({"images": [p.name for p in images], "sizes": sizes, "transforms": {k: repr(v) for k, v in transforms.items()}}, indent=1))
+    print(f"preprocess: {len(images)} images x {len(transforms)} transforms", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
@@ -268,6 +301,7 @@ def main() -> None:
         xt, _ = timm_inputs(timm_name, size)
         write_f32(args.out / f"input-{size}.f32", xt)
         (args.out / f"input-{size}.json").write_text(json.dumps({"shape": list(xt.shape), "timm_transform": timm_name}))
+    preprocess_fixtures(args.out)
     for name in args.variants:
         if name in cifar:
             cifar_fixture(name, args.out, xc, real_c)

@@ -36,6 +36,14 @@ if [ "$fast" = 0 ]; then
     ZOO_SHARED="$shared" "$venv/bin/python" scripts/reference.py --out "$fixtures"
     echo "$want" > "$fixtures/.zoo-stamp"
   fi
+  # The committed registry must be what the pinned torchvision/timm publish.
+  registry=$(mktemp)
+  "$venv/bin/python" scripts/make_registry.py --out "$registry" > /dev/null
+  if ! cmp -s "$registry" weights/registry.json; then
+    echo "weights/registry.json differs from scripts/make_registry.py's output" >&2
+    rm -f "$registry"; exit 1
+  fi
+  rm -f "$registry"
   export ZOO_FIXTURES="$fixtures" ZOO_REQUIRE_FIXTURES=1
 fi
 

@@ -80,3 +80,9 @@ pub fn load_grey(path: &Path, size: u32) -> Result<Vec<f32>, ImageError> {
         .map(|p| p as f32 / 255.0)
         .collect())
 }
+
+/// A PNG or JPEG of any size and colour type (greyscale, CMYK, with alpha) as 8-bit RGB, as
+/// `PIL.Image.convert("RGB")` gives it.
+pub fn load_rgb(path: &Path) -> Result<image::RgbImage, ImageError> {
+    Ok(decode(path)?.into_rgb8())
+}

@@ -14,14 +14,16 @@ pub mod residual;
 pub mod separable;
 pub mod sequential;
 pub mod shortcut;
+pub mod transform;
 
 pub use burn;
 pub use conv::{ConvBn, ConvInit, ConvSpec, batch_norm, conv1x1, conv2d, conv3x3};
 pub use head::{global_avg_pool, linear, linear_normal};
-pub use image::{ImageError, load_grey};
+pub use image::{ImageError, load_grey, load_rgb};
 pub use preact::{PreActBlock, PreActBottleneck, PreActUnit};
 pub use preprocess::{IMAGENET_MEAN, IMAGENET_STD, normalize};
 pub use residual::{BasicBlock, Block, BlockConfig, BlockKind, Bottleneck};
 pub use separable::SeparableConv2d;
 pub use sequential::{HeadLayer, Layer, max_pool, sequential, sequential_head};
 pub use shortcut::{Shortcut, ShortcutKind, ZeroPadShortcut};
+pub use transform::{Filter, Transform};

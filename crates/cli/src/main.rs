@@ -4,17 +4,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use burn::tensor::Device;
-use burn_zoo::{ImportOptions, VARIANTS, variant};
+use burn_zoo::{ImportOptions, variant};
 use clap::{Parser, Subcommand};
 
 mod classify;
+mod eval;
+mod info;
 mod train;
 
 #[derive(Parser)]
 #[command(
     name = "zoo",
     version,
-    about = "Classic CNNs on Burn: classify, list, convert, train"
+    about = "Classic CNNs on Burn: classify, list, info, convert, eval, train"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,12 +36,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Every variant with its family, parameters and input size.
+    /// Every variant with its family, parameters, input size and published weights.
     List {
         /// One JSON object per line instead of a table.
         #[arg(long)]
         json: bool,
     },
+    /// One variant's published weights: URLs, checksums, accuracy, preprocessing, cache state.
+    Info { model: String },
+    /// Top-1/top-5 accuracy on an ImageFolder layout or a folder with a labels file.
+    Eval(eval::Args),
     /// Convert a .pth/.pt/.safetensors checkpoint into Burn's format (.bpk), checking that
     /// every tensor fits the model.
     Convert {
@@ -118,28 +124,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .into());
             }
         }
-        Command::List { json } => {
-            if !json {
-                println!(
-                    "{:<18} {:<8} {:>12} {:>8}  input",
-                    "variant", "family", "parameters", "classes"
-                );
-            }
-            for v in VARIANTS {
-                if json {
-                    let row = serde_json::json!({
-                        "variant": v.name, "family": v.family,
-                        "params": v.params, "classes": v.classes, "input_size": v.input_size,
-                    });
-                    println!("{row}");
-                } else {
-                    println!(
-                        "{:<18} {:<8} {:>12} {:>8}  {}×{}",
-                        v.name, v.family, v.params, v.classes, v.input_size, v.input_size
-                    );
-                }
-            }
-        }
+        Command::List { json } => info::list(json),
+        Command::Info { model } => info::info(&model)?,
+        Command::Eval(args) => eval::run(args)?,
         Command::Convert {
             model,
             from,

@@ -173,10 +173,7 @@ fn crc32(bytes: &[u8]) -> u32 {
 /// `--skip` names.
 #[test]
 fn convert_reports_left_out_tensors() {
-    let fixtures = std::env::var_os("ZOO_FIXTURES").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures"),
-        std::path::PathBuf::from,
-    );
+    let fixtures = fixtures_dir();
     let fixture = fixtures.join("googlenet/weights.pth");
     if !fixture.exists() {
         assert!(
@@ -214,4 +211,233 @@ fn convert_reports_left_out_tensors() {
         "{err}"
     );
     assert!(!dst.exists());
+}
+
+fn shared_data() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("ZOO_SHARED").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        std::path::PathBuf::from,
+    );
+    if dir.join("cifar10").exists() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("ZOO_REQUIRE_SHARED").as_deref() != Ok("1"),
+        "{} missing and ZOO_REQUIRE_SHARED=1",
+        dir.display()
+    );
+    eprintln!("skipped: {} absent", dir.display());
+    None
+}
+
+/// `zoo eval` on real data: the 1,017 lossless CIFAR-10 test images written as an ImageFolder
+/// of PNGs, with akamaster's ResNet-20: exactly PyTorch's 932 correct (91.64 %).
+#[test]
+fn eval_reproduces_the_cifar_resnet20_accuracy() {
+    let Some(shared) = shared_data() else { return };
+    let raw = std::fs::read(shared.join("cifar10/test_batch_first1017_images.u8")).unwrap();
+    let labels = std::fs::read_to_string(shared.join("cifar10/labels_first1017.tsv")).unwrap();
+    let dir = std::env::temp_dir().join(format!("zoo-eval-cifar-{}", std::process::id()));
+    for (i, line) in labels.lines().skip(1).enumerate() {
+        let label = line.split('\t').nth(2).unwrap();
+        let class_dir = dir.join(label);
+        std::fs::create_dir_all(&class_dir).unwrap();
+        let chw = &raw[i * 3072..(i + 1) * 3072];
+        let img = image::RgbImage::from_fn(32, 32, |x, y| {
+            let p = (y * 32 + x) as usize;
+            image::Rgb([chw[p], chw[1024 + p], chw[2048 + p]])
+        });
+        img.save(class_dir.join(format!("{i:05}.png"))).unwrap();
+    }
+    let weights = shared.join("cifar10-resnet/resnet20-12fca82f.th");
+    let (ok, out, err) = zoo(&[
+        "eval",
+        "--model",
+        "resnet20",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--data",
+        dir.to_str().unwrap(),
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(ok, "{err}");
+    assert!(out.contains("top-1 91.64% (932/1017)"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("3 3") && l.contains("104")),
+        "per-class table: {out}"
+    );
+}
+
+/// A folder with a labels file (`labels.tsv` with a header), `--limit`, and a missing model.
+#[test]
+fn eval_reads_a_labels_file_and_limits() {
+    let Some(shared) = shared_data() else { return };
+    let fixtures = fixtures_dir();
+    let weights = fixtures.join("resnet18/weights.safetensors");
+    if !weights.exists() {
+        eprintln!("skipped: {} absent", weights.display());
+        return;
+    }
+    let data = shared.join("imagenet-val10");
+    let (ok, out, err) = zoo(&[
+        "eval",
+        "--model",
+        "resnet18",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--limit",
+        "4",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("on 4 images") && out.contains("/4)"), "{out}");
+    // Class 65 is "sea snake" in torchvision's category list.
+    assert!(out.contains("65 sea snake"), "{out}");
+    let (ok, _, err) = zoo(&["eval", "--model", "resnet17", "--data", "x"]);
+    assert!(!ok && err.contains("unknown model"), "{err}");
+}
+
+#[test]
+fn info_prints_preprocessing_and_list_prints_weights() {
+    let (ok, out, _) = zoo(&["info", "resnet50"]);
+    assert!(ok);
+    for needle in [
+        "resnet50.IMAGENET1K_V2 (default)",
+        "resize shorter side to 232 (Bilinear), center crop 224",
+        "sha256 prefix   11ad3fa6",
+        "acc@1 / acc@5   80.86 / 95.43",
+    ] {
+        assert!(out.contains(needle), "{needle} not in {out}");
+    }
+    let (ok, out, _) = zoo(&["list"]);
+    assert!(ok);
+    let line = out.lines().find(|l| l.starts_with("resnet50 ")).unwrap();
+    assert!(
+        line.contains("IMAGENET1K_V1, IMAGENET1K_V2*")
+            && line.contains("80.86")
+            && line.contains("97.8"),
+        "{line}"
+    );
+}
+
+fn read_f32(path: &std::path::Path) -> Vec<f32> {
+    std::fs::read(path)
+        .unwrap()
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// `scripts/convert-weights.sh` converts a folder of checkpoints (fixtures of four families,
+/// `.pth` and `.safetensors`, DenseNet's legacy keys) and the converted models give the
+/// reference logits; a checkpoint named for the wrong model is reported and fails the run.
+#[test]
+fn convert_script_converts_a_folder_and_the_results_match() {
+    let fixtures = fixtures_dir();
+    if !fixtures.join("googlenet/meta.json").exists() {
+        assert!(
+            std::env::var("ZOO_REQUIRE_FIXTURES").as_deref() != Ok("1"),
+            "fixtures missing"
+        );
+        eprintln!("skipped: no fixtures (run scripts/test.sh)");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("zoo-convert-script-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let files = [
+        ("resnet18/weights.pth", "resnet18-fixture.pth"),
+        (
+            "resnet34/weights.safetensors",
+            "resnet34-fixture.safetensors",
+        ),
+        ("densenet121/weights-legacy.pth", "densenet121-legacy.pth"),
+        ("googlenet/weights.pth", "googlenet-fixture.pth"),
+    ];
+    for (src, name) in files {
+        std::fs::copy(fixtures.join(src), dir.join(name)).unwrap();
+    }
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/convert-weights.sh");
+    let run = || {
+        Command::new("bash")
+            .arg(&script)
+            .arg(&dir)
+            .arg(dir.join("out"))
+            .env("ZOO_BIN", env!("CARGO_BIN_EXE_zoo"))
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{table}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        table.lines().filter(|l| l.contains(" ok ")).count(),
+        4,
+        "{table}"
+    );
+    assert!(table.contains("left out 18 tensors"), "{table}");
+
+    let device = Device::default();
+    let x = read_f32(&fixtures.join("input-224.f32"));
+    let x = burn::tensor::Tensor::<4>::from_data(
+        burn::tensor::TensorData::new(x, [2, 3, 224, 224]),
+        &device,
+    );
+    for (src, name) in files {
+        let model_name = name.split('-').next().unwrap();
+        let v = burn_zoo::variant(model_name).unwrap();
+        let bpk = dir
+            .join("out")
+            .join(name.replace(".safetensors", ".bpk").replace(".pth", ".bpk"));
+        let model = v
+            .build(1000, &device)
+            .load_file(&bpk, &ImportOptions::default())
+            .unwrap();
+        let got = model
+            .forward(x.clone())
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let reference = read_f32(&fixtures.join(src).with_file_name("logits.f32"));
+        let scale = reference.iter().fold(1f32, |m, v| m.max(v.abs()));
+        let max = got
+            .iter()
+            .zip(&reference)
+            .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(max <= 1e-4 * scale, "{name}: max |Δ| {max}");
+    }
+
+    // A checkpoint named for another model: reported, the run fails, the others still convert.
+    std::fs::copy(
+        fixtures.join("resnet18/weights.pth"),
+        dir.join("resnet50-wrong.pth"),
+    )
+    .unwrap();
+    let out = run();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success());
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("resnet50-wrong.pth"))
+        .unwrap();
+    assert!(
+        line.contains("FAILED") && line.contains("does not fit resnet50"),
+        "{line}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `$ZOO_FIXTURES`, else the repository's `tests/fixtures`.
+fn fixtures_dir() -> std::path::PathBuf {
+    std::env::var_os("ZOO_FIXTURES").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures"),
+        std::path::PathBuf::from,
+    )
 }

@@ -1,0 +1,211 @@
+//! torchvision's inference preprocessing on PIL images, reproduced exactly: resize the shorter
+//! side with Pillow's antialiased filters (its fixed-point, horizontal-then-vertical
+//! resampling, rounding to 8 bits between the passes), center-crop with Python's rounding,
+//! scale to [0, 1] and normalise.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use image::RgbImage;
+
+/// Pillow's resampling filters (`Image.Resampling`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filter {
+    Bilinear,
+    Bicubic,
+}
+
+impl Filter {
+    fn support(self) -> f64 {
+        match self {
+            Filter::Bilinear => 1.0,
+            Filter::Bicubic => 2.0,
+        }
+    }
+
+    fn weight(self, x: f64) -> f64 {
+        let x = x.abs();
+        match self {
+            Filter::Bilinear if x < 1.0 => 1.0 - x,
+            Filter::Bicubic if x < 1.0 => ((-0.5 + 2.0) * x - (-0.5 + 3.0)) * x * x + 1.0,
+            Filter::Bicubic if x < 2.0 => (((x - 5.0) * x + 8.0) * x - 4.0) * -0.5,
+            _ => 0.0,
+        }
+    }
+}
+
+/// A torchvision `ImageClassification` preset (or timm's eval transform).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transform {
+    /// The shorter side after resizing.
+    pub resize: u32,
+    /// The side of the square center crop.
+    pub crop: u32,
+    pub filter: Filter,
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+impl Transform {
+    /// `[3, crop, crop]` values, channel-major, ready for the model.
+    pub fn apply(&self, img: &RgbImage) -> Vec<f32> {
+        let img = center_crop(&resize_shorter(img, self.resize, self.filter), self.crop);
+        let plane = (self.crop * self.crop) as usize;
+        let mut out = vec![0f32; 3 * plane];
+        for (i, px) in img.pixels().enumerate() {
+            for c in 0..3 {
+                out[c * plane + i] = (px[c] as f32 / 255.0 - self.mean[c]) / self.std[c];
+            }
+        }
+        out
+    }
+
+    /// A batch `[n, 3, crop, crop]` of preprocessed images.
+    pub fn batch(&self, images: &[RgbImage], device: &Device) -> Tensor<4> {
+        let data: Vec<f32> = images.iter().flat_map(|i| self.apply(i)).collect();
+        let c = self.crop as usize;
+        Tensor::from_data(TensorData::new(data, [images.len(), 3, c, c]), device)
+    }
+}
+
+/// torchvision's `Resize(size)`: the shorter side becomes `size`, the longer
+/// `int(size * long / short)`.
+pub fn resize_shorter(img: &RgbImage, size: u32, filter: Filter) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let (w2, h2) = if w <= h {
+        (size, (size as u64 * h as u64 / w as u64) as u32)
+    } else {
+        ((size as u64 * w as u64 / h as u64) as u32, size)
+    };
+    resize(img, w2, h2, filter)
+}
+
+/// torchvision's `CenterCrop(size)` for images at least `size` on each side:
+/// `top = round((h - size) / 2)` with Python's round-half-to-even.
+pub fn center_crop(img: &RgbImage, size: u32) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let offset = |full: u32| -> u32 {
+        let twice = full.saturating_sub(size);
+        // round(twice / 2): halves go to the even neighbour.
+        let (q, r) = (twice / 2, twice % 2);
+        if r == 1 && q % 2 == 1 { q + 1 } else { q }
+    };
+    image::imageops::crop_imm(img, offset(w), offset(h), size.min(w), size.min(h)).to_image()
+}
+
+const PRECISION_BITS: u32 = 32 - 8 - 2;
+
+/// Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc`: per output pixel, the first input
+/// index and fixed-point weights.
+fn coefficients(in_size: u32, out_size: u32, filter: Filter) -> (usize, Vec<(usize, Vec<i32>)>) {
+    let scale = in_size as f64 / out_size as f64;
+    let filterscale = scale.max(1.0);
+    let support = filter.support() * filterscale;
+    let ksize = support.ceil() as usize * 2 + 1;
+    let ss = 1.0 / filterscale;
+    let rows = (0..out_size)
+        .map(|xx| {
+            let center = (xx as f64 + 0.5) * scale;
+            let xmin = ((center - support + 0.5) as i64).max(0) as usize;
+            let xmax = ((center + support + 0.5) as i64).min(in_size as i64) as usize - xmin;
+            let mut k: Vec<f64> = (0..xmax)
+                .map(|x| filter.weight((x as f64 + xmin as f64 - center + 0.5) * ss))
+                .collect();
+            let total: f64 = k.iter().sum();
+            if total != 0.0 {
+                k.iter_mut().for_each(|w| *w /= total);
+            }
+            let one = (1u64 << PRECISION_BITS) as f64;
+            let fixed = k
+                .iter()
+                .map(|&w| {
+                    if w < 0.0 {
+                        (-0.5 + w * one) as i32
+                    } else {
+                        (0.5 + w * one) as i32
+                    }
+                })
+                .collect();
+            (xmin, fixed)
+        })
+        .collect();
+    (ksize, rows)
+}
+
+fn clip8(v: i64) -> u8 {
+    (v >> PRECISION_BITS).clamp(0, 255) as u8
+}
+
+/// Pillow's `Image.resize` for RGB: horizontal pass (only over the rows the vertical pass
+/// reads), rounded to 8 bits, then the vertical pass.
+pub fn resize(img: &RgbImage, w2: u32, h2: u32, filter: Filter) -> RgbImage {
+    let (w, h) = img.dimensions();
+    if (w, h) == (w2, h2) {
+        return img.clone();
+    }
+    let (_, horiz) = coefficients(w, w2, filter);
+    let (_, vert) = coefficients(h, h2, filter);
+    let (first, last) = match (vert.first(), vert.last()) {
+        (Some(f), Some(l)) => (f.0, l.0 + l.1.len()),
+        _ => return RgbImage::new(w2, h2),
+    };
+    let half = 1i64 << (PRECISION_BITS - 1);
+    let src = img.as_raw();
+    // Horizontal pass over rows first..last.
+    let mut tmp = vec![0u8; (last - first) * w2 as usize * 3];
+    if w2 != w {
+        for y in first..last {
+            let row = &src[y * w as usize * 3..(y + 1) * w as usize * 3];
+            for (xx, (xmin, k)) in horiz.iter().enumerate() {
+                for c in 0..3 {
+                    let mut ss = half;
+                    for (i, &kw) in k.iter().enumerate() {
+                        ss += row[(xmin + i) * 3 + c] as i64 * kw as i64;
+                    }
+                    tmp[((y - first) * w2 as usize + xx) * 3 + c] = clip8(ss);
+                }
+            }
+        }
+    } else {
+        tmp.copy_from_slice(&src[first * w as usize * 3..last * w as usize * 3]);
+    }
+    if h2 == h {
+        return RgbImage::from_raw(w2, h2, tmp).unwrap_or_else(|| RgbImage::new(w2, h2));
+    }
+    let stride = w2 as usize * 3;
+    let mut out = vec![0u8; h2 as usize * stride];
+    for (yy, (ymin, k)) in vert.iter().enumerate() {
+        for x in 0..stride {
+            let mut ss = half;
+            for (i, &kw) in k.iter().enumerate() {
+                ss += tmp[(ymin - first + i) * stride + x] as i64 * kw as i64;
+            }
+            out[yy * stride + x] = clip8(ss);
+        }
+    }
+    RgbImage::from_raw(w2, h2, out).unwrap_or_else(|| RgbImage::new(w2, h2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn center_crop_rounds_half_to_even_like_python() {
+        let img = RgbImage::from_fn(7, 6, |x, y| image::Rgb([x as u8, y as u8, 0]));
+        // (7-4)/2 = 1.5 → 2; (6-4)/2 = 1 → 1.
+        let c = center_crop(&img, 4);
+        assert_eq!(c.get_pixel(0, 0).0, [2, 1, 0]);
+        // (9-4)/2 = 2.5 → 2.
+        let img = RgbImage::from_fn(9, 9, |x, y| image::Rgb([x as u8, y as u8, 0]));
+        assert_eq!(center_crop(&img, 4).get_pixel(0, 0).0, [2, 2, 0]);
+    }
+
+    #[test]
+    fn resize_keeps_a_flat_image_flat() {
+        let img = RgbImage::from_pixel(640, 480, image::Rgb([10, 200, 77]));
+        for filter in [Filter::Bilinear, Filter::Bicubic] {
+            let r = resize_shorter(&img, 256, filter);
+            assert_eq!(r.dimensions(), (341, 256));
+            assert!(r.pixels().all(|p| p.0 == [10, 200, 77]), "{filter:?}");
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! `zoo list` and `zoo info`: the catalogue and the registry of published weights.
+
+use burn_zoo::hub::{WeightEntry, registry};
+use burn_zoo::pretrained::burnpack_path;
+use burn_zoo::{VARIANTS, variant};
+
+fn weights_of(name: &str) -> &'static [WeightEntry] {
+    registry().models.get(name).map_or(&[], Vec::as_slice)
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_string(), |a| format!("{a:.2}"))
+}
+
+pub fn list(json: bool) {
+    if !json {
+        println!(
+            "{:<18} {:<9} {:>12} {:>7} {:>7}  {:<28} {:>6} {:>8}",
+            "variant",
+            "family",
+            "parameters",
+            "classes",
+            "input",
+            "weights (* default)",
+            "acc@1",
+            "MiB"
+        );
+    }
+    for v in VARIANTS {
+        let ws = weights_of(v.name);
+        if json {
+            let weights: Vec<_> = ws
+                .iter()
+                .map(|w| {
+                    serde_json::json!({"id": w.id, "default": w.default, "acc1": w.acc1,
+                        "acc5": w.acc5, "file_size_mib": w.file_size_mib, "url": w.url})
+                })
+                .collect();
+            let row = serde_json::json!({
+                "variant": v.name, "family": v.family, "params": v.params,
+                "classes": v.classes, "input_size": v.input_size, "weights": weights,
+            });
+            println!("{row}");
+            continue;
+        }
+        let names: Vec<String> = ws
+            .iter()
+            .map(|w| format!("{}{}", w.name, if w.default { "*" } else { "" }))
+            .collect();
+        let default = ws.iter().find(|w| w.default);
+        println!(
+            "{:<18} {:<9} {:>12} {:>7} {:>7}  {:<28} {:>6} {:>8}",
+            v.name,
+            v.family,
+            v.params,
+            v.classes,
+            format!("{}²", v.input_size),
+            if names.is_empty() {
+                "—".to_string()
+            } else {
+                names.join(", ")
+            },
+            pct(default.and_then(|w| w.acc1)),
+            default
+                .and_then(|w| w.file_size_mib)
+                .map_or_else(|| "—".to_string(), |s| format!("{s:.1}")),
+        );
+    }
+}
+
+pub fn info(name: &str) -> Result<(), String> {
+    let v = variant(name).ok_or_else(|| format!("unknown model `{name}` (see `zoo list`)"))?;
+    println!(
+        "{}: family {}, {} parameters, {} classes, input {}×{}",
+        v.name, v.family, v.params, v.classes, v.input_size, v.input_size
+    );
+    let ws = weights_of(v.name);
+    if ws.is_empty() {
+        println!("no published ImageNet weights; load a checkpoint with `--weights FILE`");
+    }
+    for w in ws {
+        let p = &w.preprocess;
+        println!();
+        println!("{}{}", w.id, if w.default { " (default)" } else { "" });
+        println!("  source          {}", w.source);
+        println!("  url             {}", w.url);
+        println!(
+            "  sha256 prefix   {}",
+            w.sha256_prefix.as_deref().unwrap_or("— (none published)")
+        );
+        println!(
+            "  size            {}",
+            w.file_size_mib
+                .map_or_else(|| "—".into(), |s| format!("{s:.1} MiB"))
+        );
+        println!("  acc@1 / acc@5   {} / {}", pct(w.acc1), pct(w.acc5));
+        println!("  GFLOPs          {:.2}", w.gflops);
+        println!(
+            "  preprocessing   resize shorter side to {} ({:?}), center crop {}, mean {:?}, std {:?}",
+            p.resize, p.interpolation, p.crop, p.mean, p.std
+        );
+        if w.transform_input {
+            println!("                  (the model re-normalises its input: transform_input)");
+        }
+        let cached = burnpack_path(w);
+        println!(
+            "  cache           {}",
+            if cached.exists() {
+                cached.display().to_string()
+            } else {
+                "not downloaded".into()
+            }
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! Pretrained weights for burn-zoo: the registry of published checkpoints
+//! (`weights/registry.json`), and a download cache that verifies, resumes and never leaves a
+//! partial file where a complete one is expected.
+//!
+//! The cache lives in `$ZOO_HOME`, else the OS cache folder (`~/.cache/burn-zoo` on Linux).
+//! `ZOO_OFFLINE=1` forbids the network: a missing file is then an error that names the file,
+//! its URL and where to put it. `ZOO_MIRROR=URL` fetches every file from `URL/<file name>`
+//! instead of its published address.
+
+mod download;
+mod error;
+mod registry;
+
+pub use download::{cache_dir, fetch, fetch_url};
+pub use error::HubError;
+pub use registry::{Interpolation, Preprocess, Registry, WeightEntry, categories, find, registry};

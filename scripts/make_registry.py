@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Write weights/registry.json: every published ImageNet-1k weight of every zoo variant, read
+from the pinned torchvision (and timm for Xception) installed by scripts/requirements.txt.
+
+For each weight: URL, file name, the SHA-256 prefix torchvision puts in the file name and checks,
+the published file size (MiB, torchvision's `_file_size`), inference preprocessing, published
+acc@1/acc@5, parameters and GFLOPs. The 1,000 ImageNet class names are stored once.
+
+Usage: scripts/make_registry.py [--out weights/registry.json]
+"""
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import torchvision
+from torchvision.models import get_model_weights
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TORCHVISION = [
+    "alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn",
+    "googlenet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+    "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2",
+    "wide_resnet101_2", "densenet121", "densenet161", "densenet169", "densenet201",
+]
+
+
+def enum_name(name: str) -> str:
+    """IMAGENET1K_V2 -> ImageNet1kV2 (the Rust enum variant)."""
+    return "ImageNet1k" + name.split("_", 1)[1].title().replace("_", "")
+
+
+def torchvision_entries(variant: str) -> list[dict]:
+    enum = get_model_weights(variant)
+    out = []
+    for w in enum:
+        if w.meta.get("categories") is None:
+            # vgg16's IMAGENET1K_FEATURES: a feature extractor without an ImageNet classifier.
+            continue
+        t = w.transforms()
+        file = w.url.rsplit("/", 1)[1]
+        metrics = w.meta["_metrics"]["ImageNet-1K"]
+        out.append({
+            "id": f"{variant}.{w.name}",
+            "name": w.name,
+            "enum": enum_name(w.name),
+            "default": w is enum.DEFAULT,
+            "source": f"torchvision {torchvision.__version__}",
+            "url": w.url,
+            "file": file,
+            "sha256_prefix": re.search(r"-([a-f0-9]+)\.", file).group(1),
+            "file_size_mib": w.meta["_file_size"],
+            "preprocess": {
+                "resize": t.resize_size[0], "crop": t.crop_size[0],
+                "interpolation": t.interpolation.value, "mean": list(t.mean), "std": list(t.std),
+            },
+            "acc1": metrics["acc@1"], "acc5": metrics["acc@5"],
+            "params": w.meta["num_params"], "gflops": w.meta["_ops"],
+            "recipe": w.meta.get("recipe"),
+            # torchvision re-normalises GoogLeNet's input inside the model for these weights.
+            **({"transform_input": True} if variant == "googlenet" else {}),
+        })
+    return out
+
+
+def xception_entries() -> list[dict]:
+    import timm
+
+    cfg = timm.models.get_pretrained_cfg("legacy_xception.tf_in1k").to_dict()
+    size = cfg["input_size"][-1]
+    return [{
+        "id": "xception.IMAGENET1K_V1",
+        "name": "IMAGENET1K_V1",
+        "enum": "ImageNet1kV1",
+        "default": True,
+        "source": f"timm {timm.__version__} legacy_xception.tf_in1k (Keras weights, Cadene's port)",
+        "url": cfg["url"],
+        "file": cfg["url"].rsplit("/", 1)[1],
+        # timm does not check this file; its name carries no hash torchvision's way either.
+        "sha256_prefix": None,
+        "file_size_mib": None,
+        "preprocess": {
+            "resize": int(size / cfg["crop_pct"]), "crop": size,
+            "interpolation": cfg["interpolation"], "mean": list(cfg["mean"]), "std": list(cfg["std"]),
+        },
+        # Not in the timm package; the Keras weights these are ported from publish 0.790 / 0.945
+        # (keras-applications' xception.py docstring).
+        "acc1": 79.0, "acc5": 94.5,
+        "params": 22855952, "gflops": 8.357,
+        "recipe": None,
+    }]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "weights" / "registry.json")
+    args = ap.parse_args()
+    models = {v: torchvision_entries(v) for v in TORCHVISION}
+    models["xception"] = xception_entries()
+    categories = get_model_weights("resnet50").DEFAULT.meta["categories"]
+    assert len(categories) == 1000
+    doc = {
+        "about": "Published ImageNet-1k weights of the burn-zoo variants; written by "
+                 "scripts/make_registry.py from the pinned torchvision and timm.",
+        "models": models,
+        "categories": categories,
+    }
+    args.out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+    n = sum(len(v) for v in models.values())
+    print(f"{args.out}: {n} weights of {len(models)} variants")
+
+
+if __name__ == "__main__":
+    main()

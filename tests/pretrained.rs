@@ -1,0 +1,155 @@
+//! Pretrained weights: the typed enums agree with the registry, and `pretrained` loads from
+//! the cache (converting to Burn's format once), works offline from a file the user put
+//! there, and refuses what fails its checksum. Cache scenarios run in child processes because
+//! `ZOO_HOME`, `ZOO_OFFLINE` and `ZOO_MIRROR` are process-wide.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Command;
+
+use burn::tensor::Device;
+use burn_zoo::FromPretrained;
+use burn_zoo::hub::registry;
+use burn_zoo::pretrained::{ALL_IDS, burnpack_path};
+use burn_zoo::resnet::{ResNet, ResNet18Weights};
+use burn_zoo::{Weights, variant};
+use common::{compare, fixture, input, read_f32, to_vec};
+
+#[test]
+fn weight_enums_agree_with_the_registry() {
+    let r = registry();
+    assert_eq!(
+        ALL_IDS.len(),
+        r.models.len(),
+        "one enum per registry variant"
+    );
+    for (name, ids, default) in ALL_IDS {
+        let entries = &r.models[*name];
+        let listed: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(&listed, ids, "{name}");
+        let d = entries.iter().find(|e| e.default).unwrap();
+        assert_eq!(&d.enum_name, default, "{name} default");
+        let v = variant(name).unwrap_or_else(|| panic!("{name} not in the catalogue"));
+        for e in entries {
+            assert_eq!(e.params as usize, v.params, "{}", e.id);
+        }
+    }
+    assert_eq!(
+        ResNet18Weights::DEFAULT.entry().unwrap().file,
+        "resnet18-f37072fd.pth"
+    );
+}
+
+const CHILD: &str = "ZOO_PRETRAINED_CHILD";
+
+/// Child: loads resnet18's default weights with the environment it was given and prints the
+/// logits' agreement with the fixture, or the error.
+#[test]
+#[ignore = "run in child processes by the tests below"]
+fn pretrained_child() {
+    if std::env::var(CHILD).is_err() {
+        return;
+    }
+    let device = Device::default();
+    match ResNet::pretrained(ResNet18Weights::ImageNet1kV1, &device) {
+        Ok(model) => {
+            let dir = fixture("resnet18").unwrap();
+            let p = compare(
+                &to_vec(model.forward(input(224, &device))),
+                &read_f32(&dir.join("logits.f32")),
+                1000,
+            );
+            println!("\nPRETRAINED OK {}", p.ok());
+        }
+        Err(e) => println!("\nPRETRAINED ERR {e}"),
+    }
+}
+
+fn run_child(home: &Path, env: &[(&str, &str)]) -> String {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "pretrained_child", "--nocapture"])
+        .env(CHILD, "1")
+        .env("ZOO_HOME", home)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("PRETRAINED "))
+        .unwrap_or_else(|| panic!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+        .to_string()
+}
+
+fn home(label: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("zoo-home-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(d.join("checkpoints")).unwrap();
+    d
+}
+
+#[test]
+fn offline_from_a_file_put_in_the_cache_then_from_its_burn_copy() {
+    let Some(dir) = fixture("resnet18") else {
+        return;
+    };
+    let home = home("local");
+    let entry = ResNet18Weights::ImageNet1kV1.entry().unwrap();
+    let checkpoint = home.join("checkpoints").join(&entry.file);
+    std::fs::copy(dir.join("weights.pth"), &checkpoint).unwrap();
+    assert_eq!(run_child(&home, &[("ZOO_OFFLINE", "1")]), "OK true");
+    let bpk = home.join("burnpack").join("resnet18-f37072fd.bpk");
+    assert!(bpk.exists(), "converted on first use");
+    // Next time the Burn-format copy is enough.
+    std::fs::remove_file(&checkpoint).unwrap();
+    assert_eq!(run_child(&home, &[("ZOO_OFFLINE", "1")]), "OK true");
+    let _ = std::fs::remove_dir_all(&home);
+    // The path `pretrained` uses agrees with the one checked here.
+    assert!(burnpack_path(entry).ends_with("burnpack/resnet18-f37072fd.bpk"));
+}
+
+#[test]
+fn offline_without_the_file_says_where_to_put_it() {
+    let home = home("offline");
+    let msg = run_child(&home, &[("ZOO_OFFLINE", "1")]);
+    let dest = home.join("checkpoints").join("resnet18-f37072fd.pth");
+    for needle in [
+        "ERR",
+        "https://download.pytorch.org/models/resnet18-f37072fd.pth",
+        &dest.display().to_string(),
+    ] {
+        assert!(msg.contains(needle), "{needle} not in {msg}");
+    }
+}
+
+/// A mirror serving a file that is not the published one: refused, nothing left in the cache.
+#[test]
+fn a_file_that_fails_its_checksum_is_refused() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mirror = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let body = b"not resnet18";
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(body);
+        }
+    });
+    let home = home("mirror");
+    let msg = run_child(&home, &[("ZOO_MIRROR", mirror.as_str())]);
+    assert!(
+        msg.contains("fails its checksum") && msg.contains("f37072fd"),
+        "{msg}"
+    );
+    let left: Vec<_> = std::fs::read_dir(home.join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".lock"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
