@@ -276,6 +276,54 @@ def preprocess_fixtures(out: Path) -> None:
     print(f"preprocess: {len(images)} images x {len(transforms)} transforms", flush=True)
 
 
+# One variant of every family, exported to ONNX both ways (see onnx_fixtures).
+ONNX_VARIANTS = ["resnet18", "resnext50_32x4d", "wide_resnet50_2", "alexnet", "vgg11_bn",
+                 "googlenet", "densenet121", "xception", "resnet20"]
+
+
+def reference_model(name: str) -> torch.nn.Module:
+    """The reference module of `name` (uninitialised weights; load the fixture's into it)."""
+    if name in TIMM:
+        import timm
+
+        return timm.create_model(TIMM[name][0], pretrained=False)
+    if name in CIFAR_RESNET:
+        from cifar_models import CifarResNet
+
+        return CifarResNet(*CIFAR_RESNET[name])
+    kwargs = {"init_weights": False} if name == "googlenet" else {}
+    return torchvision.models.get_model(name, weights=None, **kwargs)
+
+
+@torch.no_grad()
+def onnx_fixtures(out: Path, names: list[str]) -> None:
+    """<variant>/model-names.onnx: BatchNorm nodes and state-dict initializer names kept (no
+    constant folding). <variant>/model-folded.onnx: PyTorch's default eval-mode export, BatchNorm
+    folded into the convolutions and initializers renamed. Both from the fixture's weights."""
+    import warnings
+
+    import onnx
+
+    warnings.filterwarnings("ignore")
+    for name in names:
+        d = out / name
+        model = reference_model(name)
+        model.load_state_dict(torch.load(d / "weights.pth"))
+        model.eval()
+        size = 32 if name in CIFAR_RESNET else TIMM.get(name, (None, 224))[1]
+        x = torch.randn(1, 3, size, size)
+        torch.onnx.export(model, x, d / "model-names.onnx", dynamo=False, do_constant_folding=False,
+                          training=torch.onnx.TrainingMode.PRESERVE)
+        torch.onnx.export(model, x, d / "model-folded.onnx", dynamo=False)
+        if name == "resnet18":
+            # The same graph with its weights in an external data file.
+            m = onnx.load(d / "model-names.onnx")
+            onnx.save_model(m, d / "model-external.onnx", save_as_external_data=True,
+                            all_tensors_to_one_file=True, location="model-external.data")
+        kinds = {k: sorted({n.op_type for n in onnx.load(d / f"model-{k}.onnx", load_external_data=False).graph.node} & {"BatchNormalization", "Conv", "Gemm"}) for k in ("names", "folded")}
+        print(f"{name}: ONNX exports {kinds}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
@@ -311,6 +359,7 @@ def main() -> None:
             fixture(name, args.out, xt, real)
         else:
             fixture(name, args.out, x, real)
+    onnx_fixtures(args.out, [n for n in ONNX_VARIANTS if n in args.variants])
 
 
 if __name__ == "__main__":

@@ -53,6 +53,13 @@ fn third_party_fyh620_lenet_reaches_98_13_percent_on_mnist() {
     fyh620_accuracy("fyh620_lenet.pth");
 }
 
+/// The same network from its third-party ONNX export (opset 11, batch fixed to 1, ends in
+/// Softmax, which leaves the ranking alone), its weights matched by graph structure.
+#[test]
+fn third_party_fyh620_onnx_reaches_98_13_percent_on_mnist() {
+    fyh620_accuracy("fyh620_lenet.onnx");
+}
+
 /// The akamaster CIFAR-10 ResNets (legacy pickle, `{best_prec1, state_dict}`, `module.`
 /// keys) on the 1,017 lossless CIFAR-10 test images: the PyTorch figures of
 /// ../shared/data/README.md, to the image.

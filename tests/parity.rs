@@ -60,15 +60,8 @@ fn check(name: &str, v: Target) {
         let p = compare(&to_vec(model.forward(x.clone())), &reference, v.classes);
         let format = file.trim_start_matches("weights.");
         report(&format!(
-            "parity {name:<18} {format:<11} max|Δ| {:.2e}  relative {:.1e}  tol {:.2e}  top-5 {}  params {}",
-            p.max_delta,
-            p.max_delta * 1e-4 / p.tolerance,
-            p.tolerance,
-            if p.top5_differs.is_empty() {
-                "same"
-            } else {
-                "DIFFERS"
-            },
+            "parity {name:<18} {format:<11} {}  params {}",
+            p.summary(),
             v.params
         ));
         if !p.ok() {

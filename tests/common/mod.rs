@@ -97,6 +97,21 @@ impl Parity {
     pub fn ok(&self) -> bool {
         self.max_delta <= self.tolerance && self.top5_differs.is_empty()
     }
+
+    /// `max|Δ| …  relative …  tol …  top-5 same|DIFFERS`, the figures of one comparison.
+    pub fn summary(&self) -> String {
+        format!(
+            "max|Δ| {:.2e}  relative {:.1e}  tol {:.2e}  top-5 {}",
+            self.max_delta,
+            self.max_delta * 1e-4 / self.tolerance,
+            self.tolerance,
+            if self.top5_differs.is_empty() {
+                "same"
+            } else {
+                "DIFFERS"
+            }
+        )
+    }
 }
 
 fn top5(row: &[f32]) -> Vec<usize> {

@@ -46,8 +46,8 @@ enum Command {
     Info { model: String },
     /// Top-1/top-5 accuracy on an ImageFolder layout or a folder with a labels file.
     Eval(eval::Args),
-    /// Convert a .pth/.pt/.safetensors checkpoint into Burn's format (.bpk), checking that
-    /// every tensor fits the model.
+    /// Convert a .pth/.pt/.safetensors checkpoint or an ONNX model's weights into Burn's
+    /// format (.bpk), checking that every tensor fits the model.
     Convert {
         /// Variant name, as `zoo list` prints it.
         #[arg(long)]
@@ -142,6 +142,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 top_level_key,
                 remaps: remap,
                 skip,
+                ..Default::default()
             };
             let device = Device::default();
             let spinner = indicatif::ProgressBar::new_spinner()

@@ -330,8 +330,8 @@ fn read_f32(path: &std::path::Path) -> Vec<f32> {
         .collect()
 }
 
-/// `scripts/convert-weights.sh` converts a folder of checkpoints (fixtures of four families,
-/// `.pth` and `.safetensors`, DenseNet's legacy keys) and the converted models give the
+/// `scripts/convert-weights.sh` converts a folder of checkpoints (fixtures of five families,
+/// `.pth`, `.safetensors` and a BN-folded ONNX export, DenseNet's legacy keys) and the converted models give the
 /// reference logits; a checkpoint named for the wrong model is reported and fails the run.
 #[test]
 fn convert_script_converts_a_folder_and_the_results_match() {
@@ -355,6 +355,7 @@ fn convert_script_converts_a_folder_and_the_results_match() {
         ),
         ("densenet121/weights-legacy.pth", "densenet121-legacy.pth"),
         ("googlenet/weights.pth", "googlenet-fixture.pth"),
+        ("xception/model-folded.onnx", "xception-folded.onnx"),
     ];
     for (src, name) in files {
         std::fs::copy(fixtures.join(src), dir.join(name)).unwrap();
@@ -379,32 +380,28 @@ fn convert_script_converts_a_folder_and_the_results_match() {
     );
     assert_eq!(
         table.lines().filter(|l| l.contains(" ok ")).count(),
-        4,
+        5,
         "{table}"
     );
     assert!(table.contains("left out 18 tensors"), "{table}");
 
     let device = Device::default();
-    let x = read_f32(&fixtures.join("input-224.f32"));
-    let x = burn::tensor::Tensor::<4>::from_data(
-        burn::tensor::TensorData::new(x, [2, 3, 224, 224]),
-        &device,
-    );
     for (src, name) in files {
         let model_name = name.split('-').next().unwrap();
         let v = burn_zoo::variant(model_name).unwrap();
-        let bpk = dir
-            .join("out")
-            .join(name.replace(".safetensors", ".bpk").replace(".pth", ".bpk"));
+        let size = v.input_size;
+        let stem = name.rsplit_once('.').unwrap().0;
+        let bpk = dir.join("out").join(format!("{stem}.bpk"));
         let model = v
             .build(1000, &device)
             .load_file(&bpk, &ImportOptions::default())
             .unwrap();
-        let got = model
-            .forward(x.clone())
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
+        let x = read_f32(&fixtures.join(format!("input-{size}.f32")));
+        let x = burn::tensor::Tensor::<4>::from_data(
+            burn::tensor::TensorData::new(x, [2, 3, size, size]),
+            &device,
+        );
+        let got = model.forward(x).into_data().try_to_vec::<f32>().unwrap();
         let reference = read_f32(&fixtures.join(src).with_file_name("logits.f32"));
         let scale = reference.iter().fold(1f32, |m, v| m.max(v.abs()));
         let max = got

@@ -212,6 +212,8 @@ impl GoogLeNet {
 }
 
 impl ZooModel for GoogLeNet {
+    const BATCH_NORM_EPS: f64 = BN_EPS;
+
     fn variant(&self) -> &str {
         "googlenet"
     }

@@ -35,10 +35,31 @@ pub enum LoadError {
         model: String,
         mismatch: Mismatch,
     },
+    #[error(
+        "{} does not fit {model}: the first layer that does not is `{}`: the model expects {}, \
+         the ONNX graph has {}",
+        path.display(), misfit.layer, misfit.expected, misfit.found
+    )]
+    Structure {
+        path: PathBuf,
+        model: String,
+        misfit: Box<LayerMisfit>,
+    },
     #[error("{}: tensor data could not be applied: {reason}", path.display())]
     Apply { path: PathBuf, reason: String },
     #[error("cannot write {}: {reason}", path.display())]
     Write { path: PathBuf, reason: String },
+}
+
+/// The first model layer an ONNX graph's layers do not fit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerMisfit {
+    /// The model's layer, e.g. `layer1.2.conv1`.
+    pub layer: String,
+    /// What the model needs there, with the shape.
+    pub expected: String,
+    /// The graph's layer at that point (node, kind, shape, initializer name), or "nothing".
+    pub found: String,
 }
 
 /// A tensor present on both sides with different shapes.

@@ -13,6 +13,8 @@ pub enum WeightFormat {
     Safetensors,
     /// Burn's native burnpack (`.bpk`), written by [`crate::save`].
     Burnpack,
+    /// An ONNX model (`.onnx`): its weights are matched to the model by graph structure.
+    Onnx,
 }
 
 impl fmt::Display for WeightFormat {
@@ -21,6 +23,7 @@ impl fmt::Display for WeightFormat {
             WeightFormat::Pytorch => "PyTorch",
             WeightFormat::Safetensors => "safetensors",
             WeightFormat::Burnpack => "burnpack",
+            WeightFormat::Onnx => "ONNX",
         })
     }
 }
@@ -36,6 +39,7 @@ impl WeightFormat {
             Some("pth" | "pt" | "th" | "bin" | "ckpt" | "tar") => Some(Self::Pytorch),
             Some("safetensors") => Some(Self::Safetensors),
             Some("bpk" | "burnpack") => Some(Self::Burnpack),
+            Some("onnx") => Some(Self::Onnx),
             _ => Self::sniff(path),
         }
     }

@@ -33,6 +33,9 @@ pub struct ImportOptions {
     /// Patterns of tensors (names after renaming) to leave out: a classifier to be retrained,
     /// auxiliary heads the model was built without. What was left out is in [`LoadReport`].
     pub skip: Vec<String>,
+    /// The model's BatchNorm ε (default 1e-5): an ONNX convolution with a folded BatchNorm
+    /// loads with that BatchNorm set to the identity, which needs ε to be exact.
+    pub batch_norm_eps: Option<f64>,
 }
 
 /// What a successful load did beyond applying every tensor of the model.
@@ -99,6 +102,23 @@ pub fn load_with_report<M: Module>(
     })?;
     let rules = compile_rules(path, options, key_map)?;
     let skip = compile_skips(path, options)?;
+    if format == WeightFormat::Onnx {
+        let eps = options.batch_norm_eps.unwrap_or(1e-5);
+        let tensors = crate::onnx::tensors_for(&model, path, eps).map_err(|e| match e {
+            crate::onnx::OnnxError::Read(reason) => LoadError::Read {
+                path: path.to_path_buf(),
+                format,
+                reason,
+            },
+            crate::onnx::OnnxError::Misfit(misfit) => LoadError::Structure {
+                path: path.to_path_buf(),
+                model: model_name.to_string(),
+                misfit: Box::new(misfit),
+            },
+        })?;
+        let model = apply_checked(model, model_name, path, tensors, true)?;
+        return Ok((model, LoadReport::default()));
+    }
     let tensors = read(path, format, options)?;
     // PyTorch-convention files name norm parameters weight/bias and store Linear weights
     // [out, in]; the adapters translate both ways. Burnpack is Burn's own naming.
@@ -241,6 +261,7 @@ fn read(
         WeightFormat::Burnpack => {
             all_tensors(&mut BurnpackStore::from_file(path)).map_err(read_error)
         }
+        WeightFormat::Onnx => Err(read_error("ONNX files are read by structure".into())),
     }
 }
 

@@ -1,15 +1,16 @@
 //! Weight import and export for burn-zoo models.
 //!
-//! One entry point, [`load`], reads PyTorch `.pth`/`.pt` (zip or legacy pickle), safetensors
-//! and Burn's burnpack files, checks every tensor's name and shape against the model before
+//! One entry point, [`load`], reads PyTorch `.pth`/`.pt` (zip or legacy pickle), safetensors,
+//! Burn's burnpack files and the weights of ONNX models (matched by graph structure), checks every tensor's name and shape against the model before
 //! touching it, and only then applies them: a load either returns a complete model or a
 //! [`LoadError`] that says what did not fit. [`save`] writes burnpack.
 
 mod error;
 mod format;
 mod import;
+mod onnx;
 
-pub use error::{LoadError, Mismatch, ShapeMismatch};
+pub use error::{LayerMisfit, LoadError, Mismatch, ShapeMismatch};
 pub use format::WeightFormat;
 pub use import::{
     ImportOptions, KeyMap, LoadReport, STATIC_ALIGN, load, load_static, load_with_report, save,
@@ -23,6 +24,9 @@ pub trait ZooModel: burn::module::Module + Sized {
 
     /// Renames from reference keys to this model's field paths (see [`KeyMap`]).
     fn key_map() -> KeyMap;
+
+    /// ε of the model's BatchNorms (GoogLeNet: 1e-3), used by the ONNX importer.
+    const BATCH_NORM_EPS: f64 = 1e-5;
 
     /// Tensors this model, as configured, leaves out of any file (names after the key map):
     /// GoogLeNet built without its auxiliary classifiers skips `aux1.*` and `aux2.*`.
@@ -49,6 +53,7 @@ pub trait ZooModel: burn::module::Module + Sized {
         let name = self.variant().to_string();
         let mut options = options.clone();
         options.skip.extend(self.skipped_keys());
+        options.batch_norm_eps.get_or_insert(Self::BATCH_NORM_EPS);
         load_with_report(self, &name, path.as_ref(), Self::key_map(), &options)
     }
 

@@ -29,9 +29,10 @@ pub const INPUT_SIZE: usize = 299;
 /// names as timm's `Block`, `rep` numbered as its `nn.Sequential`.
 #[derive(Module, Debug)]
 pub struct XceptionBlock {
+    // Declared in execution order (the ONNX importer matches layers in that order).
+    pub rep: Vec<Layer>,
     pub skip: Option<Conv2d>,
     pub skipbn: Option<BatchNorm>,
-    pub rep: Vec<Layer>,
 }
 
 impl XceptionBlock {
@@ -70,7 +71,7 @@ impl XceptionBlock {
         if stride != 1 {
             rep.push(Layer::max_pool(3, stride, 1));
         }
-        Self { skip, skipbn, rep }
+        Self { rep, skip, skipbn }
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {

@@ -1,0 +1,264 @@
+//! The weight-carrying layers of an ONNX graph, in node order: convolutions, BatchNorms and
+//! fully connected layers (`Gemm`, or `MatMul` followed by `Add`), with their tensors resolved
+//! through initializers, `Constant` and `Identity` nodes and external data files.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::proto::{Attribute, GraphProto, NodeProto, Result, TensorProto};
+
+/// A float tensor read from the graph.
+#[derive(Clone, Debug)]
+pub struct Data {
+    pub dims: Vec<usize>,
+    pub values: Vec<f32>,
+    /// The initializer's name (a hint only: exporters often rename).
+    pub name: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum Kind {
+    Conv {
+        weight: Data,
+        bias: Option<Data>,
+    },
+    BatchNorm {
+        scale: Data,
+        bias: Data,
+        mean: Data,
+        var: Data,
+    },
+    /// Weight as `[out, in]`.
+    Linear {
+        weight: Data,
+        bias: Option<Data>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct OnnxLayer {
+    /// `op_type` and node name, for messages.
+    pub node: String,
+    pub kind: Kind,
+}
+
+struct Tensors<'g> {
+    protos: BTreeMap<&'g str, &'g TensorProto>,
+    alias: BTreeMap<&'g str, &'g str>,
+    dir: &'g Path,
+}
+
+impl<'g> Tensors<'g> {
+    fn get(&self, name: &str) -> Result<Option<Data>> {
+        let mut name = name;
+        while let Some(next) = self.alias.get(name) {
+            name = next;
+        }
+        self.protos
+            .get(name)
+            .map(|t| decode(t, self.dir))
+            .transpose()
+    }
+}
+
+fn decode(t: &TensorProto, dir: &Path) -> Result<Data> {
+    let dims: Vec<usize> = t
+        .dims
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| format!("tensor {}: negative dimension", t.name)))
+        .collect::<Result<_>>()?;
+    let count: usize = dims.iter().product();
+    let raw: std::borrow::Cow<[u8]> = if let Some(location) = t.external.get("location") {
+        let path = dir.join(location);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| format!("tensor {}: external data {}: {e}", t.name, path.display()))?;
+        let offset: usize = t
+            .external
+            .get("offset")
+            .map_or(Ok(0), |o| o.parse())
+            .map_err(|_| format!("tensor {}: bad external offset", t.name))?;
+        let length: usize = t
+            .external
+            .get("length")
+            .map_or(Ok(bytes.len().saturating_sub(offset)), |o| o.parse())
+            .map_err(|_| format!("tensor {}: bad external length", t.name))?;
+        let end = offset
+            .checked_add(length)
+            .filter(|&e| e <= bytes.len())
+            .ok_or_else(|| {
+                format!(
+                    "tensor {}: external data {} is shorter than offset {offset} + length {length}",
+                    t.name,
+                    path.display()
+                )
+            })?;
+        bytes[offset..end].to_vec().into()
+    } else {
+        (&t.raw[..]).into()
+    };
+    let values: Vec<f32> = match t.data_type {
+        1 if !t.floats.is_empty() => t.floats.clone(),
+        1 => raw
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        11 => raw
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
+            .collect(),
+        other => {
+            return Err(format!(
+                "tensor {}: data type {other} is not float32 or float64",
+                t.name
+            ));
+        }
+    };
+    if values.len() != count {
+        return Err(format!(
+            "tensor {}: {} values for shape {dims:?}",
+            t.name,
+            values.len()
+        ));
+    }
+    Ok(Data {
+        dims,
+        values,
+        name: t.name.clone(),
+    })
+}
+
+fn transpose(d: Data) -> Data {
+    let (r, c) = (d.dims[0], d.dims[1]);
+    let mut values = vec![0f32; r * c];
+    for i in 0..r {
+        for j in 0..c {
+            values[j * r + i] = d.values[i * c + j];
+        }
+    }
+    Data {
+        dims: vec![c, r],
+        values,
+        name: d.name,
+    }
+}
+
+fn scaled(mut d: Data, by: f32) -> Data {
+    if by != 1.0 {
+        d.values.iter_mut().for_each(|v| *v *= by);
+    }
+    d
+}
+
+/// The weight layers of `graph` in node order; `dir` is where external data files live.
+pub fn layers(graph: &GraphProto, dir: &Path) -> Result<Vec<OnnxLayer>> {
+    let mut constants = Vec::new();
+    for n in &graph.nodes {
+        if n.op_type == "Constant"
+            && let (Some(Attribute::Tensor(t)), Some(out)) =
+                (n.attributes.get("value"), n.outputs.first())
+        {
+            constants.push((out.as_str(), t));
+        }
+    }
+    let tensors = Tensors {
+        protos: graph
+            .initializers
+            .iter()
+            .map(|t| (t.name.as_str(), t))
+            .chain(constants)
+            .collect(),
+        alias: graph
+            .nodes
+            .iter()
+            .filter(|n| n.op_type == "Identity" && !n.inputs.is_empty() && !n.outputs.is_empty())
+            .map(|n| (n.outputs[0].as_str(), n.inputs[0].as_str()))
+            .collect(),
+        dir,
+    };
+    let input = |n: &NodeProto, i: usize| -> Result<Option<Data>> {
+        match n.inputs.get(i).filter(|s| !s.is_empty()) {
+            Some(name) => tensors.get(name),
+            None => Ok(None),
+        }
+    };
+    let need = |n: &NodeProto, i: usize| -> Result<Data> {
+        input(n, i)?.ok_or_else(|| {
+            format!(
+                "{} node {}: input {i} is not a stored tensor",
+                n.op_type, n.name
+            )
+        })
+    };
+    let mut out = Vec::new();
+    for (k, n) in graph.nodes.iter().enumerate() {
+        let node = format!(
+            "{} {}",
+            n.op_type,
+            if n.name.is_empty() {
+                format!("#{k}")
+            } else {
+                n.name.clone()
+            }
+        );
+        let kind = match n.op_type.as_str() {
+            "Conv" => Kind::Conv {
+                weight: need(n, 1)?,
+                bias: input(n, 2)?,
+            },
+            "BatchNormalization" => Kind::BatchNorm {
+                scale: need(n, 1)?,
+                bias: need(n, 2)?,
+                mean: need(n, 3)?,
+                var: need(n, 4)?,
+            },
+            "Gemm" => {
+                let Some(w) = input(n, 1)? else { continue };
+                let w = if n.int("transB", 0) == 1 {
+                    w
+                } else {
+                    transpose(w)
+                };
+                if n.int("transA", 0) != 0 {
+                    return Err(format!("{node}: transA is not supported"));
+                }
+                Kind::Linear {
+                    weight: scaled(w, n.float("alpha", 1.0)),
+                    bias: input(n, 2)?.map(|b| scaled(b, n.float("beta", 1.0))),
+                }
+            }
+            "MatMul" => {
+                let Some(w) = input(n, 1)? else { continue };
+                if w.dims.len() != 2 {
+                    continue;
+                }
+                // A following Add of a stored vector is the bias.
+                let out_name = n.outputs.first().cloned().unwrap_or_default();
+                let add = graph
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .skip(k + 1)
+                    .find(|(_, a)| a.op_type == "Add" && a.inputs.contains(&out_name));
+                let mut bias = None;
+                if let Some((_, a)) = add {
+                    let other = a
+                        .inputs
+                        .iter()
+                        .find(|i| **i != out_name)
+                        .cloned()
+                        .unwrap_or_default();
+                    if let Some(b) = tensors.get(&other)? {
+                        bias = Some(b);
+                    }
+                }
+                Kind::Linear {
+                    weight: transpose(w),
+                    bias,
+                }
+            }
+            _ => continue,
+        };
+        out.push(OnnxLayer { node, kind });
+    }
+    Ok(out)
+}

@@ -1,0 +1,108 @@
+//! ONNX weight import by graph structure: one variant of every family, exported with its
+//! BatchNorms and state-dict names kept (`model-names.onnx`) and as PyTorch's default eval-mode
+//! export, BatchNorm folded and initializers renamed (`model-folded.onnx`), gives the reference
+//! logits; graphs that do not fit and broken files give errors.
+
+mod common;
+
+use burn::tensor::Device;
+use burn_zoo::{ImportOptions, LoadError, variant};
+use common::{compare, fixture, input, read_f32, report, to_vec};
+
+fn onnx_parity(name: &str) {
+    let Some(dir) = fixture(name) else { return };
+    let v = variant(name).unwrap();
+    let device = Device::default();
+    let reference = read_f32(&dir.join("logits.f32"));
+    let x = input(v.input_size, &device);
+    for mode in ["names", "folded"] {
+        let file = dir.join(format!("model-{mode}.onnx"));
+        let model = v
+            .build(v.classes, &device)
+            .load_file(&file, &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{name} {mode}: {e}"));
+        let p = compare(&to_vec(model.forward(x.clone())), &reference, v.classes);
+        report(&format!("onnx   {name:<18} {mode:<11} {}", p.summary()));
+        assert!(p.ok(), "{name} {mode}: {p:?}");
+    }
+}
+
+macro_rules! onnx_tests {
+    ($($name:ident)*) => { $( #[test] fn $name() { onnx_parity(stringify!($name)); } )* };
+}
+
+onnx_tests! {
+    resnet18 resnext50_32x4d wide_resnet50_2 alexnet vgg11_bn googlenet densenet121 xception resnet20
+}
+
+fn load_err(model: &str, file: &std::path::Path) -> LoadError {
+    variant(model)
+        .unwrap()
+        .build(1000, &Device::default())
+        .load_file(file, &ImportOptions::default())
+        .expect_err("must not load")
+}
+
+#[test]
+fn a_graph_that_does_not_fit_names_the_first_layer_and_both_shapes() {
+    let (Some(r18), Some(vgg)) = (fixture("resnet18"), fixture("vgg11_bn")) else {
+        return;
+    };
+    let err = load_err("resnet34", &r18.join("model-folded.onnx"));
+    let msg = err.to_string();
+    assert!(matches!(err, LoadError::Structure { .. }), "{msg}");
+    // resnet34's layer1 has a third block; resnet18's graph goes on to layer2.
+    assert!(
+        msg.contains("`layer1.2.conv1`")
+            && msg.contains("[64, 64, 3, 3]")
+            && msg.contains("[128, 64, 3, 3]"),
+        "{msg}"
+    );
+    let err = load_err("resnet18", &vgg.join("model-names.onnx"));
+    assert!(
+        err.to_string().contains("`conv1`") && err.to_string().contains("[64, 3, 7, 7]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn broken_onnx_files_are_errors_not_panics() {
+    let Some(dir) = fixture("resnet18") else {
+        return;
+    };
+    let bytes = std::fs::read(dir.join("model-folded.onnx")).unwrap();
+    let tmp = std::env::temp_dir().join(format!("zoo-onnx-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let file = tmp.join("broken.onnx");
+    for cut in [0, 1, 7, 100, 4096, bytes.len() / 2, bytes.len() - 10] {
+        std::fs::write(&file, &bytes[..cut]).unwrap();
+        let err = load_err("resnet18", &file);
+        assert!(
+            matches!(err, LoadError::Read { .. } | LoadError::Structure { .. }),
+            "cut {cut}: {err}"
+        );
+        assert!(err.to_string().contains("broken.onnx"), "{err}");
+    }
+    let garbage: Vec<u8> = (0..5000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    std::fs::write(&file, garbage).unwrap();
+    assert!(matches!(
+        load_err("resnet18", &file),
+        LoadError::Read { .. }
+    ));
+    // External data: loads beside its data file, and names the data file when it is missing.
+    let device = Device::default();
+    variant("resnet18")
+        .unwrap()
+        .build(1000, &device)
+        .load_file(&dir.join("model-external.onnx"), &ImportOptions::default())
+        .unwrap();
+    std::fs::copy(dir.join("model-external.onnx"), tmp.join("alone.onnx")).unwrap();
+    let err = load_err("resnet18", &tmp.join("alone.onnx"));
+    assert!(
+        matches!(err, LoadError::Read { .. }) && err.to_string().contains("model-external.data"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
