@@ -219,3 +219,22 @@ pub fn transform_of(entry: &WeightEntry) -> zoo_blocks::Transform {
         std: p.std,
     }
 }
+
+/// The preprocessing for `variant` with weights `entry`: the weights' own, else (variants
+/// without published weights, such as the CIFAR networks) the input size and ImageNet's
+/// statistics, with no resizing beyond it.
+pub fn transform_for(
+    variant: &crate::Variant,
+    entry: Option<&WeightEntry>,
+) -> zoo_blocks::Transform {
+    entry.map_or_else(
+        || zoo_blocks::Transform {
+            resize: variant.input_size as u32,
+            crop: variant.input_size as u32,
+            filter: zoo_blocks::Filter::Bilinear,
+            mean: zoo_blocks::IMAGENET_MEAN,
+            std: zoo_blocks::IMAGENET_STD,
+        },
+        transform_of,
+    )
+}

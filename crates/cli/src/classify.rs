@@ -1,34 +1,71 @@
-//! `zoo classify`: top-k classes of images with the embedded pretrained LeNet-5.
+//! `zoo classify`: top-k classes of images, with the embedded pretrained LeNet-5 (offline) or
+//! any variant and its published weights or a weights file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
-use burn_zoo::blocks::load_grey;
+use burn_zoo::blocks::{ImageError, load_grey, load_rgb};
+use burn_zoo::hub::categories;
 use burn_zoo::lenet::LeNet5Weights;
+use burn_zoo::pretrained::{load_named, transform_for};
+use burn_zoo::variant;
 use serde_json::json;
+
+type Error = Box<dyn std::error::Error>;
+type Predict = Box<dyn Fn(&Path) -> Result<Tensor<2>, ImageError>>;
+
+/// The model to classify with: logits of one image, and the class names.
+fn classifier(model: Option<&str>, weights: Option<&str>) -> Result<(Predict, Vec<String>), Error> {
+    let device = Device::default();
+    let Some(name) = model else {
+        let weights = LeNet5Weights::DEFAULT;
+        let model = weights.load(&device)?;
+        let (mean, std) = weights.normalization();
+        let size = weights.input_size();
+        let classes = weights.classes().iter().map(|c| c.to_string()).collect();
+        let predict: Predict = Box::new(move |path| {
+            let pixels = load_grey(path, size as u32)?;
+            let pixels: Vec<f32> = pixels.into_iter().map(|p| (p - mean) / std).collect();
+            let x = Tensor::<4>::from_data(TensorData::new(pixels, [1, 1, size, size]), &device);
+            Ok(model.forward(x))
+        });
+        return Ok((predict, classes));
+    };
+    let v = variant(name).ok_or_else(|| format!("unknown model `{name}` (see `zoo list`)"))?;
+    if v.family == "lenet" {
+        return Err(
+            "LeNet-5 classifies greyscale images: leave out --model to use the embedded one".into(),
+        );
+    }
+    let (model, entry) = load_named(v, weights, &device)?;
+    let t = transform_for(v, entry);
+    let classes = if v.classes == 1000 {
+        categories().to_vec()
+    } else {
+        (0..v.classes).map(|c| c.to_string()).collect()
+    };
+    let predict: Predict =
+        Box::new(move |path| Ok(model.forward(t.batch(&[load_rgb(path)?], &device))));
+    Ok((predict, classes))
+}
 
 /// Classifies every image it can read; reports the others and returns how many failed.
 pub fn run(
     images: &[PathBuf],
     top_k: usize,
     as_json: bool,
-) -> Result<usize, Box<dyn std::error::Error>> {
-    let weights = LeNet5Weights::DEFAULT;
-    let device = Device::default();
-    let model = weights.load(&device)?;
-    let (mean, std) = weights.normalization();
-    let size = weights.input_size();
-    let classes = weights.classes();
+    model: Option<&str>,
+    weights: Option<&str>,
+) -> Result<usize, Error> {
+    let (predict, classes) = classifier(model, weights)?;
     let top_k = top_k.clamp(1, classes.len());
 
     let mut rows = Vec::new();
     let mut failed = 0;
     for path in images {
-        let result = load_grey(path, size as u32).map(|pixels| {
-            let pixels: Vec<f32> = pixels.into_iter().map(|p| (p - mean) / std).collect();
-            let x = Tensor::<4>::from_data(TensorData::new(pixels, [1, 1, size, size]), &device);
-            let probs = softmax(model.forward(x), 1)
+        let result = predict(path).map(|logits| {
+            let probs = softmax(logits, 1)
                 .into_data()
                 .try_to_vec::<f32>()
                 .unwrap_or_default();

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use burn_zoo::blocks::{Filter, IMAGENET_MEAN, IMAGENET_STD, Transform, load_rgb};
+use burn_zoo::blocks::{Transform, load_rgb};
 use burn_zoo::hub::{WeightEntry, categories};
-use burn_zoo::pretrained::{load_named, transform_of};
-use burn_zoo::variant;
+use burn_zoo::pretrained::{load_named, transform_for};
+use burn_zoo::{Variant, variant};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -127,18 +127,8 @@ pub fn samples(data: &Path, labels: Option<&Path>) -> Result<Samples, Error> {
     Ok((out, names))
 }
 
-fn transform(entry: Option<&WeightEntry>, input_size: usize, args: &Args) -> Transform {
-    let mut t = match entry {
-        Some(e) => transform_of(e),
-        // No published weights (the CIFAR networks): the input size, ImageNet statistics.
-        None => Transform {
-            resize: input_size as u32,
-            crop: input_size as u32,
-            filter: Filter::Bilinear,
-            mean: IMAGENET_MEAN,
-            std: IMAGENET_STD,
-        },
-    };
+fn transform(v: &Variant, entry: Option<&WeightEntry>, args: &Args) -> Transform {
+    let mut t = transform_for(v, entry);
     if let Some(m) = args.mean {
         t.mean = m;
     }
@@ -159,7 +149,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
     let device = Device::default();
     let (model, entry) = load_named(v, args.weights.as_deref(), &device)?;
-    let t = transform(entry, v.input_size, &args);
+    let t = transform(v, entry, &args);
     let (mut items, folder_names) = samples(&args.data, args.labels.as_deref())?;
     if let Some(n) = args.limit {
         items.truncate(n);

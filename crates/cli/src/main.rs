@@ -25,10 +25,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Classify PNG/JPEG images with the embedded LeNet-5 trained on Fashion-MNIST (offline).
+    /// Classify PNG/JPEG images: with the embedded LeNet-5 trained on Fashion-MNIST (offline),
+    /// or with `--model` and its published weights (downloaded once) or `--weights FILE`.
     Classify {
         #[arg(required = true)]
         images: Vec<PathBuf>,
+        /// A variant from `zoo list` (default: the embedded LeNet-5).
+        #[arg(long)]
+        model: Option<String>,
+        /// A weights file or registry name for `--model` (default: its published default).
+        #[arg(long)]
+        weights: Option<String>,
         /// How many classes to print per image.
         #[arg(long, default_value_t = 3)]
         top_k: usize,
@@ -112,10 +119,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::Classify {
             images,
+            model,
+            weights,
             top_k,
             json,
         } => {
-            let failed = classify::run(&images, top_k, json)?;
+            let failed = classify::run(&images, top_k, json, model.as_deref(), weights.as_deref())?;
             if failed > 0 {
                 return Err(format!(
                     "{failed} of {} images could not be classified",

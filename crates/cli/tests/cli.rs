@@ -438,3 +438,56 @@ fn fixtures_dir() -> std::path::PathBuf {
         std::path::PathBuf::from,
     )
 }
+
+/// `zoo classify --model`: any variant with a weights file; without one, the published default
+/// is fetched — offline that is an error naming the file's URL and where to put it.
+#[test]
+fn classify_with_a_model_and_its_weights() {
+    let Some(shared) = shared_data() else { return };
+    let weights = fixtures_dir().join("resnet18/weights.safetensors");
+    if !weights.exists() {
+        eprintln!("skipped: {} absent", weights.display());
+        return;
+    }
+    let image = shared.join("imagenet-val10/ILSVRC2012_val_00000001.JPEG");
+    let (ok, out, err) = zoo(&[
+        "classify",
+        "--model",
+        "resnet18",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--top-k",
+        "2",
+        "--json",
+        image.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let preds = rows[0]["predictions"].as_array().unwrap();
+    assert_eq!(preds.len(), 2);
+    let index = preds[0]["index"].as_u64().unwrap() as usize;
+    assert_eq!(
+        preds[0]["class"],
+        burn_zoo::hub::categories()[index].as_str()
+    );
+
+    let home = std::env::temp_dir().join(format!("zoo-cli-home-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_zoo"))
+        .args(["classify", "--model", "resnet18", image.to_str().unwrap()])
+        .env("ZOO_HOME", &home)
+        .env("ZOO_OFFLINE", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("https://download.pytorch.org/models/resnet18-f37072fd.pth")
+            && err.contains(
+                &home
+                    .join("checkpoints/resnet18-f37072fd.pth")
+                    .display()
+                    .to_string()
+            ),
+        "{err}"
+    );
+}
