@@ -298,8 +298,10 @@ def reference_model(name: str) -> torch.nn.Module:
 @torch.no_grad()
 def onnx_fixtures(out: Path, names: list[str]) -> None:
     """<variant>/model-names.onnx: BatchNorm nodes and state-dict initializer names kept (no
-    constant folding). <variant>/model-folded.onnx: PyTorch's default eval-mode export, BatchNorm
-    folded into the convolutions and initializers renamed. Both from the fixture's weights."""
+    constant folding). <variant>/model-folded.onnx: the TorchScript exporter's eval-mode export,
+    BatchNorm folded into the convolutions and initializers renamed (`onnx::Conv_193`).
+    <variant>/model-dynamo.onnx: torch.onnx.export's default (the dynamo exporter), which also
+    folds BatchNorm. All from the fixture's weights."""
     import warnings
 
     import onnx
@@ -315,12 +317,13 @@ def onnx_fixtures(out: Path, names: list[str]) -> None:
         torch.onnx.export(model, x, d / "model-names.onnx", dynamo=False, do_constant_folding=False,
                           training=torch.onnx.TrainingMode.PRESERVE)
         torch.onnx.export(model, x, d / "model-folded.onnx", dynamo=False)
+        torch.onnx.export(model, (x,), d / "model-dynamo.onnx", verbose=False)
         if name == "resnet18":
             # The same graph with its weights in an external data file.
             m = onnx.load(d / "model-names.onnx")
             onnx.save_model(m, d / "model-external.onnx", save_as_external_data=True,
                             all_tensors_to_one_file=True, location="model-external.data")
-        kinds = {k: sorted({n.op_type for n in onnx.load(d / f"model-{k}.onnx", load_external_data=False).graph.node} & {"BatchNormalization", "Conv", "Gemm"}) for k in ("names", "folded")}
+        kinds = {k: sorted({n.op_type for n in onnx.load(d / f"model-{k}.onnx", load_external_data=False).graph.node} & {"BatchNormalization", "Conv", "Gemm"}) for k in ("names", "folded", "dynamo")}
         print(f"{name}: ONNX exports {kinds}", flush=True)
 
 

@@ -184,7 +184,15 @@ pub fn load_named(
         ),
         _ => variant.build(variant.classes, device),
     };
-    if let Some(path) = weights.map(std::path::Path::new).filter(|p| p.exists()) {
+    // A path (an existing file, or anything with a folder or a weight-file extension) is a file;
+    // a missing one is then reported as such rather than as an unknown registry name.
+    let is_file = |w: &str| {
+        let p = std::path::Path::new(w);
+        p.exists()
+            || w.contains(std::path::MAIN_SEPARATOR)
+            || zoo_weights::WeightFormat::detect(p).is_some()
+    };
+    if let Some(path) = weights.filter(|w| is_file(w)).map(std::path::Path::new) {
         let model = build(default).load_file(path, &ImportOptions::default())?;
         return Ok((model, default));
     }

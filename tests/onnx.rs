@@ -1,7 +1,8 @@
 //! ONNX weight import by graph structure: one variant of every family, exported with its
-//! BatchNorms and state-dict names kept (`model-names.onnx`) and as PyTorch's default eval-mode
-//! export, BatchNorm folded and initializers renamed (`model-folded.onnx`), gives the reference
-//! logits; graphs that do not fit and broken files give errors.
+//! BatchNorms and state-dict names kept (`model-names.onnx`), by the TorchScript exporter in
+//! eval mode, BatchNorm folded and initializers renamed (`model-folded.onnx`), and by
+//! `torch.onnx.export`'s default dynamo exporter (`model-dynamo.onnx`, BatchNorm folded too),
+//! gives the reference logits; graphs that do not fit and broken files give errors.
 
 mod common;
 
@@ -15,7 +16,7 @@ fn onnx_parity(name: &str) {
     let device = Device::default();
     let reference = read_f32(&dir.join("logits.f32"));
     let x = input(v.input_size, &device);
-    for mode in ["names", "folded"] {
+    for mode in ["names", "folded", "dynamo"] {
         let file = dir.join(format!("model-{mode}.onnx"));
         let model = v
             .build(v.classes, &device)

@@ -311,6 +311,28 @@ fn info_prints_preprocessing_and_list_prints_weights() {
     ] {
         assert!(out.contains(needle), "{needle} not in {out}");
     }
+    // A weights file that does not exist is reported as a file, not as an unknown name.
+    let (ok, _, err) = zoo(&[
+        "classify",
+        "--model",
+        "resnet50",
+        "--weights",
+        "missing.pth",
+        "x.png",
+    ]);
+    assert!(!ok && err.contains("cannot open missing.pth"), "{err}");
+    let (ok, _, err) = zoo(&[
+        "classify",
+        "--model",
+        "resnet50",
+        "--weights",
+        "IMAGENET1K_V9",
+        "x.png",
+    ]);
+    assert!(
+        !ok && err.contains("unknown weights `resnet50.IMAGENET1K_V9`"),
+        "{err}"
+    );
     let (ok, out, _) = zoo(&["list"]);
     assert!(ok);
     let line = out.lines().find(|l| l.starts_with("resnet50 ")).unwrap();
