@@ -305,3 +305,19 @@ fn misaligned_static_bytes_are_an_error_not_a_panic() {
     };
     assert!(err.to_string().contains("not 256-byte aligned"), "{}", err);
 }
+
+/// A model loaded from a burnpack file keeps no tie to it: Burn's file reader fetches tensor
+/// data lazily, which made a later forward pass panic once the file was gone.
+#[test]
+fn a_model_loaded_from_burnpack_outlives_its_file() {
+    let device = Device::default();
+    let path = tmp("outlives.bpk");
+    let model = burn_zoo::resnet::resnet20(10, &device);
+    model.save_file(&path).unwrap();
+    let loaded = burn_zoo::resnet::resnet20(10, &device)
+        .load_file(&path, &ImportOptions::default())
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let x = burn::tensor::Tensor::<4>::zeros([1, 3, 32, 32], &device);
+    assert_eq!(loaded.forward(x).dims(), [1, 10]);
+}

@@ -7,6 +7,7 @@ use burn::tensor::Device;
 use burn_zoo::{ImportOptions, variant};
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod classify;
 mod eval;
 mod info;
@@ -16,7 +17,7 @@ mod train;
 #[command(
     name = "zoo",
     version,
-    about = "Classic CNNs on Burn: classify, list, info, convert, eval, train"
+    about = "Classic CNNs on Burn: classify, list, info, convert, eval, bench, train"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -53,6 +54,8 @@ enum Command {
     Info { model: String },
     /// Top-1/top-5 accuracy on an ImageFolder layout or a folder with a labels file.
     Eval(eval::Args),
+    /// Latency, throughput, load time and peak memory of one variant or `all`, on this machine.
+    Bench(bench::Args),
     /// Convert a .pth/.pt/.safetensors checkpoint or an ONNX model's weights into Burn's
     /// format (.bpk), checking that every tensor fits the model.
     Convert {
@@ -136,6 +139,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::List { json } => info::list(json),
         Command::Info { model } => info::info(&model)?,
         Command::Eval(args) => eval::run(args)?,
+        Command::Bench(args) => bench::run(args)?,
         Command::Convert {
             model,
             from,

@@ -513,3 +513,25 @@ fn classify_with_a_model_and_its_weights() {
         "{err}"
     );
 }
+
+/// `zoo bench` runs and reports every figure (values are not asserted: benchmarks, not tests).
+#[test]
+fn bench_reports_latency_throughput_load_time_and_memory() {
+    let (ok, out, err) = zoo(&[
+        "bench", "--model", "resnet20", "--batch", "1,2", "--runs", "2", "--warmup", "1", "--json",
+    ]);
+    assert!(ok, "{err}");
+    let row: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(row["variant"], "resnet20");
+    for key in [
+        "load_bpk_ms",
+        "batch1_ms",
+        "batch2_ms",
+        "batch2_images_per_s",
+        "bpk_mib",
+    ] {
+        assert!(row[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {row}");
+    }
+    let (ok, _, err) = zoo(&["bench", "--model", "resnet17"]);
+    assert!(!ok && err.contains("unknown model"), "{err}");
+}

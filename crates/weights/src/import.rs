@@ -259,7 +259,11 @@ fn read(
             all_tensors(&mut SafetensorsStore::from_file(path)).map_err(read_error)
         }
         WeightFormat::Burnpack => {
-            all_tensors(&mut BurnpackStore::from_file(path)).map_err(read_error)
+            // Read whole: Burn's file-backed reader fetches tensor data lazily, at first use,
+            // so a model loaded from a file later deleted or rewritten would fail (panic) then.
+            let bytes = std::fs::read(path).map_err(|e| read_error(e.to_string()))?;
+            let bytes = burn_store::burn_pack::Bytes::from_bytes_vec(bytes);
+            all_tensors(&mut BurnpackStore::from_bytes(Some(bytes))).map_err(read_error)
         }
         WeightFormat::Onnx => Err(read_error("ONNX files are read by structure".into())),
     }

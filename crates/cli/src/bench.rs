@@ -1,0 +1,169 @@
+//! `zoo bench`: latency and throughput of the zoo's models on this machine, as they are.
+//! Comparing with PyTorch and ONNX Runtime is `scripts/bench_peers.py`'s job (issue 8).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use burn::tensor::{Device, Distribution, Tensor};
+use burn_zoo::{ImportOptions, VARIANTS, Variant, variant};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A variant from `zoo list`, or `all`.
+    #[arg(long)]
+    pub model: String,
+    /// Batch sizes: latency is reported at each, and images per second.
+    #[arg(long, value_delimiter = ',', default_value = "1,8")]
+    pub batch: Vec<usize>,
+    /// Timed runs per batch size (the median is reported).
+    #[arg(long, default_value_t = 10)]
+    pub runs: usize,
+    /// Untimed runs first.
+    #[arg(long, default_value_t = 2)]
+    pub warmup: usize,
+    /// A checkpoint whose load time to report as well (`.pth`, `.safetensors`, `.onnx`).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+type Error = Box<dyn std::error::Error>;
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+/// The process's peak resident set since the last reset, in MiB (Linux; `None` elsewhere).
+fn peak_mib(reset: bool) -> Option<f64> {
+    if reset {
+        std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
+fn bench(v: &Variant, args: &Args, device: &Device) -> Result<serde_json::Value, Error> {
+    peak_mib(true);
+    let size = v.input_size;
+    let channels = if v.family == "lenet" { 1 } else { 3 };
+    let mut model = v.build(v.classes, device);
+    let mut row = serde_json::json!({"variant": v.name, "params": v.params});
+    // Load times: Burn's format (a round trip through a temporary file), and the user's file.
+    let bpk = std::env::temp_dir().join(format!("zoo-bench-{}-{}.bpk", v.name, std::process::id()));
+    model.save_file(&bpk)?;
+    let t = Instant::now();
+    model = v
+        .build(v.classes, device)
+        .load_file(&bpk, &ImportOptions::default())?;
+    row["load_bpk_ms"] = (t.elapsed().as_secs_f64() * 1e3).into();
+    row["bpk_mib"] = (std::fs::metadata(&bpk)?.len() as f64 / (1 << 20) as f64).into();
+    let _ = std::fs::remove_file(&bpk);
+    if let Some(file) = &args.weights {
+        let t = Instant::now();
+        model = v
+            .build(v.classes, device)
+            .load_file(file, &ImportOptions::default())?;
+        row["load_weights_ms"] = (t.elapsed().as_secs_f64() * 1e3).into();
+    }
+    for &b in &args.batch {
+        let x = Tensor::<4>::random([b, channels, size, size], Distribution::Default, device);
+        let run = || {
+            let t = Instant::now();
+            let y = model.forward(x.clone()).into_data();
+            std::hint::black_box(y);
+            t.elapsed().as_secs_f64()
+        };
+        (0..args.warmup).for_each(|_| {
+            run();
+        });
+        let ms = median((0..args.runs.max(1)).map(|_| run()).collect()) * 1e3;
+        row[format!("batch{b}_ms")] = ms.into();
+        row[format!("batch{b}_images_per_s")] = (b as f64 * 1e3 / ms).into();
+    }
+    if let Some(peak) = peak_mib(false) {
+        row["peak_mib"] = peak.into();
+    }
+    Ok(row)
+}
+
+pub fn run(args: Args) -> Result<(), Error> {
+    let variants: Vec<&Variant> = if args.model == "all" {
+        VARIANTS.iter().collect()
+    } else {
+        vec![
+            variant(&args.model)
+                .ok_or_else(|| format!("unknown model `{}` (see `zoo list`)", args.model))?,
+        ]
+    };
+    let device = Device::default();
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| {
+        std::thread::available_parallelism().map_or("?".into(), |n| n.to_string())
+    });
+    if !args.json {
+        println!(
+            "flex device, {threads} threads, median of {} runs after {} warm-up",
+            args.runs, args.warmup
+        );
+        let batches: Vec<String> = args
+            .batch
+            .iter()
+            .map(|b| format!("b{b} ms  b{b} img/s"))
+            .collect();
+        println!(
+            "{:<18} {:>10}  {}  {:>9} {:>9}",
+            "variant",
+            "load bpk",
+            batches.join("  "),
+            "peak MiB",
+            "bpk MiB"
+        );
+    }
+    for v in variants {
+        let row = bench(v, &args, &device)?;
+        if args.json {
+            println!("{row}");
+            continue;
+        }
+        let f = |k: &str| {
+            row[k]
+                .as_f64()
+                .map_or("—".to_string(), |x| format!("{x:.1}"))
+        };
+        let cols: Vec<String> = args
+            .batch
+            .iter()
+            .map(|b| {
+                format!(
+                    "{:>8} {:>9}",
+                    f(&format!("batch{b}_ms")),
+                    f(&format!("batch{b}_images_per_s"))
+                )
+            })
+            .collect();
+        println!(
+            "{:<18} {:>10}  {}  {:>9} {:>9}",
+            v.name,
+            f("load_bpk_ms"),
+            cols.join("  "),
+            f("peak_mib"),
+            f("bpk_mib")
+        );
+    }
+    Ok(())
+}
