@@ -327,6 +327,49 @@ def onnx_fixtures(out: Path, names: list[str]) -> None:
         print(f"{name}: ONNX exports {kinds}", flush=True)
 
 
+class Fyh620LeNet(torch.nn.Module):
+    """The third-party LeNet of ../shared/data/lenet-fyh620 (its README gives the layers)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 6, 5)
+        self.conv2 = torch.nn.Conv2d(6, 16, 5)
+        self.fc1 = torch.nn.Linear(256, 120)
+        self.fc2 = torch.nn.Linear(120, 84)
+        self.fc3 = torch.nn.Linear(84, 10)
+
+    def forward(self, x):
+        f = torch.nn.functional
+        x = f.relu(f.max_pool2d(self.conv1(x), 2))
+        x = f.relu(f.max_pool2d(self.conv2(x), 2))
+        x = f.relu(self.fc1(x.flatten(1)))
+        return self.fc3(f.relu(self.fc2(x)))
+
+
+@torch.no_grad()
+def lenet_onnx_fixtures(out: Path) -> None:
+    """The LeNet family's ONNX exports (names kept, TorchScript default, dynamo) of the
+    third-party fyh620 weights: lenet_fyh620/model-*.onnx."""
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    weights = SHARED / "lenet-fyh620" / "fyh620_lenet.pth"
+    if not weights.exists():
+        print(f"note: {weights} absent; no LeNet ONNX fixtures", flush=True)
+        return
+    model = Fyh620LeNet()
+    model.load_state_dict(torch.load(weights))
+    model.eval()
+    d = out / "lenet_fyh620"
+    d.mkdir(parents=True, exist_ok=True)
+    x = torch.randn(1, 1, 28, 28)
+    torch.onnx.export(model, x, d / "model-names.onnx", dynamo=False, do_constant_folding=False,
+                      training=torch.onnx.TrainingMode.PRESERVE)
+    torch.onnx.export(model, x, d / "model-folded.onnx", dynamo=False)
+    torch.onnx.export(model, (x,), d / "model-dynamo.onnx", verbose=False)
+    print("lenet_fyh620: ONNX exports written", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
@@ -363,6 +406,7 @@ def main() -> None:
         else:
             fixture(name, args.out, x, real)
     onnx_fixtures(args.out, [n for n in ONNX_VARIANTS if n in args.variants])
+    lenet_onnx_fixtures(args.out)
 
 
 if __name__ == "__main__":

@@ -107,3 +107,61 @@ fn broken_onnx_files_are_errors_not_panics() {
     );
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// The LeNet family: the third-party fyh620 weights exported to ONNX three ways (see
+/// `lenet_onnx_fixtures` in scripts/reference.py) give the same logits on the first 200 MNIST
+/// test digits as the same weights from the `.pth` (which match PyTorch's 98.13 %, see
+/// tests/accuracy.rs); the original third-party `.onnx` is checked there on all 10,000.
+#[test]
+fn lenet_fyh620_exports() {
+    use burn_zoo::ZooModel;
+    use burn_zoo::lenet::LeNetConfig;
+    use burn_zoo::lenet::idx::Dataset;
+    use burn_zoo::lenet::pretrained::MNIST_NORM;
+    // The exports exist only where the shared data does: look for that first.
+    let (Some(pth), Some(mnist)) = (
+        common::shared_path("lenet-fyh620/fyh620_lenet.pth"),
+        common::shared_path("mnist"),
+    ) else {
+        return;
+    };
+    let Some(dir) = fixture_dir("lenet_fyh620") else {
+        return;
+    };
+    let device = Device::default();
+    let test = Dataset::open(&mnist, "t10k").unwrap();
+    let indices: Vec<usize> = (0..200).collect();
+    let (x, _) = test.batch(&indices, MNIST_NORM.0, MNIST_NORM.1, &device);
+    let load = |file: &std::path::Path| {
+        LeNetConfig::fyh620()
+            .init(&device)
+            .load_file(file, &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let reference = to_vec(load(&pth).forward(x.clone()));
+    for mode in ["names", "folded", "dynamo"] {
+        let got = to_vec(load(&dir.join(format!("model-{mode}.onnx"))).forward(x.clone()));
+        let p = compare(&got, &reference, 10);
+        report(&format!(
+            "onnx   {:<18} {mode:<11} {} (vs the .pth)",
+            "lenet_fyh620",
+            p.summary()
+        ));
+        assert!(p.ok(), "{mode}: {p:?}");
+    }
+}
+
+/// A fixture folder that has no meta.json (ONNX-only fixtures).
+fn fixture_dir(name: &str) -> Option<std::path::PathBuf> {
+    let dir = common::fixtures().join(name);
+    if dir.join("model-names.onnx").exists() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("ZOO_REQUIRE_FIXTURES").as_deref() != Ok("1"),
+        "{} missing",
+        dir.display()
+    );
+    eprintln!("skipped: {} absent", dir.display());
+    None
+}
