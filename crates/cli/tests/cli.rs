@@ -524,6 +524,7 @@ fn bench_reports_latency_throughput_load_time_and_memory() {
     let row: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     assert_eq!(row["variant"], "resnet20");
     for key in [
+        "build_ms",
         "load_bpk_ms",
         "batch1_ms",
         "batch2_ms",
