@@ -146,7 +146,7 @@ weights! {
     Vgg13BnWeights Vgg = |d| zoo_vgg::vgg13_bn(1000, d), "vgg13_bn", default ImageNet1kV1: [ImageNet1kV1 => "IMAGENET1K_V1"];
     Vgg16BnWeights Vgg = |d| zoo_vgg::vgg16_bn(1000, d), "vgg16_bn", default ImageNet1kV1: [ImageNet1kV1 => "IMAGENET1K_V1"];
     Vgg19BnWeights Vgg = |d| zoo_vgg::vgg19_bn(1000, d), "vgg19_bn", default ImageNet1kV1: [ImageNet1kV1 => "IMAGENET1K_V1"];
-    GoogLeNetWeights GoogLeNet = |d| GoogLeNetConfig::new(1000).with_aux_logits(false).with_transform_input(true).init(d), "googlenet", default ImageNet1kV1: [ImageNet1kV1 => "IMAGENET1K_V1"];
+    GoogLeNetWeights GoogLeNet = |d| GoogLeNetConfig::for_torchvision_weights(1000).init(d), "googlenet", default ImageNet1kV1: [ImageNet1kV1 => "IMAGENET1K_V1"];
     ResNet18Weights ResNet = |d| zoo_resnet::resnet18(1000, d), "resnet18", default ImageNet1kV1: [ImageNet1kV1 => "IMAGENET1K_V1"];
     ResNet34Weights ResNet = |d| zoo_resnet::resnet34(1000, d), "resnet34", default ImageNet1kV1: [ImageNet1kV1 => "IMAGENET1K_V1"];
     ResNet50Weights ResNet = |d| zoo_resnet::resnet50(1000, d), "resnet50", default ImageNet1kV2: [ImageNet1kV1 => "IMAGENET1K_V1", ImageNet1kV2 => "IMAGENET1K_V2"];
@@ -177,10 +177,7 @@ pub fn load_named(
     let build = |entry: Option<&WeightEntry>| match entry {
         // torchvision's GoogLeNet weights re-normalise their input inside the model.
         Some(e) if e.transform_input => crate::AnyModel::GoogLeNet(
-            GoogLeNetConfig::new(variant.classes)
-                .with_aux_logits(false)
-                .with_transform_input(true)
-                .init(device),
+            GoogLeNetConfig::for_torchvision_weights(variant.classes).init(device),
         ),
         _ => variant.build(variant.classes, device),
     };

@@ -125,7 +125,7 @@ fn lenet_fyh620_exports() {
     ) else {
         return;
     };
-    let Some(dir) = fixture_dir("lenet_fyh620") else {
+    let Some(dir) = common::fixture_with("lenet_fyh620", "model-names.onnx") else {
         return;
     };
     let device = Device::default();
@@ -149,19 +149,4 @@ fn lenet_fyh620_exports() {
         ));
         assert!(p.ok(), "{mode}: {p:?}");
     }
-}
-
-/// A fixture folder that has no meta.json (ONNX-only fixtures).
-fn fixture_dir(name: &str) -> Option<std::path::PathBuf> {
-    let dir = common::fixtures().join(name);
-    if dir.join("model-names.onnx").exists() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("ZOO_REQUIRE_FIXTURES").as_deref() != Ok("1"),
-        "{} missing",
-        dir.display()
-    );
-    eprintln!("skipped: {} absent", dir.display());
-    None
 }

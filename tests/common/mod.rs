@@ -32,8 +32,13 @@ fn required(var: &str) -> bool {
 /// The fixture folder of `name`, or `None` (with a message) when fixtures were not generated.
 /// Panics instead when `ZOO_REQUIRE_FIXTURES=1`: the full tier must not skip.
 pub fn fixture(name: &str) -> Option<PathBuf> {
+    fixture_with(name, "meta.json")
+}
+
+/// [`fixture`] for a folder recognised by another file (ONNX-only fixtures have no meta.json).
+pub fn fixture_with(name: &str, marker: &str) -> Option<PathBuf> {
     let dir = fixtures().join(name);
-    if dir.join("meta.json").exists() {
+    if dir.join(marker).exists() {
         return Some(dir);
     }
     assert!(

@@ -94,14 +94,14 @@ pub fn center_crop(img: &RgbImage, size: u32) -> RgbImage {
 const PRECISION_BITS: u32 = 32 - 8 - 2;
 
 /// Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc`: per output pixel, the first input
-/// index and fixed-point weights.
-fn coefficients(in_size: u32, out_size: u32, filter: Filter) -> (usize, Vec<(usize, Vec<i32>)>) {
+/// index and fixed-point weights (Pillow pads each row to a fixed kernel size; the padding
+/// weights are zero and add nothing).
+fn coefficients(in_size: u32, out_size: u32, filter: Filter) -> Vec<(usize, Vec<i32>)> {
     let scale = in_size as f64 / out_size as f64;
     let filterscale = scale.max(1.0);
     let support = filter.support() * filterscale;
-    let ksize = support.ceil() as usize * 2 + 1;
     let ss = 1.0 / filterscale;
-    let rows = (0..out_size)
+    (0..out_size)
         .map(|xx| {
             let center = (xx as f64 + 0.5) * scale;
             let xmin = ((center - support + 0.5) as i64).max(0) as usize;
@@ -126,8 +126,7 @@ fn coefficients(in_size: u32, out_size: u32, filter: Filter) -> (usize, Vec<(usi
                 .collect();
             (xmin, fixed)
         })
-        .collect();
-    (ksize, rows)
+        .collect()
 }
 
 fn clip8(v: i64) -> u8 {
@@ -141,8 +140,8 @@ pub fn resize(img: &RgbImage, w2: u32, h2: u32, filter: Filter) -> RgbImage {
     if (w, h) == (w2, h2) {
         return img.clone();
     }
-    let (_, horiz) = coefficients(w, w2, filter);
-    let (_, vert) = coefficients(h, h2, filter);
+    let horiz = coefficients(w, w2, filter);
+    let vert = coefficients(h, h2, filter);
     let (first, last) = match (vert.first(), vert.last()) {
         (Some(f), Some(l)) => (f.0, l.0 + l.1.len()),
         _ => return RgbImage::new(w2, h2),

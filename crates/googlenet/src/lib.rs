@@ -73,6 +73,14 @@ impl GoogLeNetConfig {
         }
     }
 
+    /// The network torchvision's published weights are used with: no auxiliary classifiers,
+    /// `transform_input` on.
+    pub fn for_torchvision_weights(num_classes: usize) -> Self {
+        Self::new(num_classes)
+            .with_aux_logits(false)
+            .with_transform_input(true)
+    }
+
     pub fn with_aux_logits(self, aux_logits: bool) -> Self {
         Self { aux_logits, ..self }
     }
@@ -233,8 +241,8 @@ impl ZooModel for GoogLeNet {
 
 /// The inference network: no auxiliary classifiers (a checkpoint's `aux1.*`/`aux2.*` are
 /// left out and reported), no input transform (6,624,904 parameters at 1,000 classes, the
-/// figure torchvision publishes). For torchvision's published weights add
-/// `.with_transform_input(true)`; to train, [`GoogLeNetConfig::new`] keeps the auxiliary
+/// figure torchvision publishes). For torchvision's published weights use
+/// [`GoogLeNetConfig::for_torchvision_weights`]; to train, [`GoogLeNetConfig::new`] keeps the auxiliary
 /// classifiers (13,004,888 parameters).
 pub fn googlenet(num_classes: usize, device: &Device) -> GoogLeNet {
     GoogLeNetConfig::new(num_classes)

@@ -284,30 +284,21 @@ fn compile_rules(
 ) -> Result<Rules, LoadError> {
     let user = options.remaps.iter().map(|(p, r)| (p.as_str(), r.as_str()));
     user.chain(key_map.iter().copied())
-        .map(|(pattern, replacement)| {
-            Regex::new(pattern)
-                .map(|re| (re, replacement.to_string()))
-                .map_err(|e| LoadError::Remap {
-                    path: path.to_path_buf(),
-                    pattern: pattern.to_string(),
-                    reason: e.to_string(),
-                })
-        })
+        .map(|(pattern, replacement)| Ok((compile(path, pattern)?, replacement.to_string())))
         .collect()
 }
 
 fn compile_skips(path: &Path, options: &ImportOptions) -> Result<Vec<Regex>, LoadError> {
-    options
-        .skip
-        .iter()
-        .map(|pattern| {
-            Regex::new(pattern).map_err(|e| LoadError::Remap {
-                path: path.to_path_buf(),
-                pattern: pattern.clone(),
-                reason: e.to_string(),
-            })
-        })
-        .collect()
+    options.skip.iter().map(|p| compile(path, p)).collect()
+}
+
+/// A user's or a family's pattern; an invalid one is a `Remap` error naming it.
+fn compile(path: &Path, pattern: &str) -> Result<Regex, LoadError> {
+    Regex::new(pattern).map_err(|e| LoadError::Remap {
+        path: path.to_path_buf(),
+        pattern: pattern.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// Applies one rename rule, writing a `dec` group 0-based (see [`KeyMap`]).

@@ -61,6 +61,39 @@ impl<'g> Tensors<'g> {
     }
 }
 
+/// A tensor's bytes from its external data file: only its own range is read.
+fn external(t: &TensorProto, path: &Path) -> Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io =
+        |e: std::io::Error| format!("tensor {}: external data {}: {e}", t.name, path.display());
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len() as usize;
+    let offset: usize = t
+        .external
+        .get("offset")
+        .map_or(Ok(0), |o| o.parse())
+        .map_err(|_| format!("tensor {}: bad external offset", t.name))?;
+    let length: usize = t
+        .external
+        .get("length")
+        .map_or(Ok(size.saturating_sub(offset)), |o| o.parse())
+        .map_err(|_| format!("tensor {}: bad external length", t.name))?;
+    offset
+        .checked_add(length)
+        .filter(|&e| e <= size)
+        .ok_or_else(|| {
+            format!(
+                "tensor {}: external data {} is shorter than offset {offset} + length {length}",
+                t.name,
+                path.display()
+            )
+        })?;
+    let mut bytes = vec![0u8; length];
+    file.seek(SeekFrom::Start(offset as u64)).map_err(io)?;
+    file.read_exact(&mut bytes).map_err(io)?;
+    Ok(bytes)
+}
+
 fn decode(t: &TensorProto, dir: &Path) -> Result<Data> {
     let dims: Vec<usize> = t
         .dims
@@ -69,30 +102,7 @@ fn decode(t: &TensorProto, dir: &Path) -> Result<Data> {
         .collect::<Result<_>>()?;
     let count: usize = dims.iter().product();
     let raw: std::borrow::Cow<[u8]> = if let Some(location) = t.external.get("location") {
-        let path = dir.join(location);
-        let bytes = std::fs::read(&path)
-            .map_err(|e| format!("tensor {}: external data {}: {e}", t.name, path.display()))?;
-        let offset: usize = t
-            .external
-            .get("offset")
-            .map_or(Ok(0), |o| o.parse())
-            .map_err(|_| format!("tensor {}: bad external offset", t.name))?;
-        let length: usize = t
-            .external
-            .get("length")
-            .map_or(Ok(bytes.len().saturating_sub(offset)), |o| o.parse())
-            .map_err(|_| format!("tensor {}: bad external length", t.name))?;
-        let end = offset
-            .checked_add(length)
-            .filter(|&e| e <= bytes.len())
-            .ok_or_else(|| {
-                format!(
-                    "tensor {}: external data {} is shorter than offset {offset} + length {length}",
-                    t.name,
-                    path.display()
-                )
-            })?;
-        bytes[offset..end].to_vec().into()
+        external(t, &dir.join(location))?.into()
     } else {
         (&t.raw[..]).into()
     };
