@@ -14,14 +14,7 @@ fast=0
 if [ "${1:-}" = "--fast" ]; then fast=1; shift; fi
 
 if [ "$fast" = 0 ]; then
-  venv="${ZOO_VENV:-$PWD/.venv}"
-  want=$(sha256sum scripts/requirements.txt | cut -d' ' -f1)
-  if [ "$(cat "$venv/.zoo-stamp" 2>/dev/null)" != "$want" ]; then
-    echo "== creating the reference venv in $venv (torch, torchvision, timm; a few minutes)"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.txt
-    echo "$want" > "$venv/.zoo-stamp"
-  fi
+  source scripts/venv.sh
 
   fixtures="${ZOO_FIXTURES:-$PWD/tests/fixtures}"
   shared="${ZOO_SHARED:-$PWD/../shared/data}"

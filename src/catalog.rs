@@ -3,6 +3,7 @@
 use burn::tensor::{Device, Tensor};
 use std::path::Path;
 use zoo_alexnet::AlexNet;
+use zoo_blocks::Fuse;
 use zoo_densenet::{CifarDenseNet, DenseNet};
 use zoo_googlenet::GoogLeNet;
 use zoo_lenet::LeNet;
@@ -81,6 +82,13 @@ impl AnyModel {
 
     pub fn save_file(&self, path: &Path) -> Result<(), LoadError> {
         each!(self, m => m.save_file(path))
+    }
+}
+
+/// Folds every BatchNorm that follows a convolution into it (see [`Fuse`]).
+impl Fuse for AnyModel {
+    fn fuse(&mut self) {
+        each!(self, m => m.fuse())
     }
 }
 

@@ -30,6 +30,7 @@ pub mod alexnet {
     pub use zoo_alexnet::*;
 }
 pub use zoo_blocks as blocks;
+pub use zoo_blocks::Fuse;
 /// The densenet family, with its published weights.
 pub mod densenet {
     pub use crate::pretrained::{

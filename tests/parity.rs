@@ -6,7 +6,7 @@
 mod common;
 
 use burn::tensor::Device;
-use burn_zoo::{AnyModel, ImportOptions, variant};
+use burn_zoo::{AnyModel, Fuse, ImportOptions, variant};
 use common::{compare, fixture, input, read_f32, report, to_vec};
 
 /// What a parity check needs of a model: how to build it and the reference's figures.
@@ -57,7 +57,8 @@ fn check(name: &str, v: Target) {
         if file == "weights.pth" {
             model.save_file(&bpk).unwrap();
         }
-        let p = compare(&to_vec(model.forward(x.clone())), &reference, v.classes);
+        let logits = to_vec(model.forward(x.clone()));
+        let p = compare(&logits, &reference, v.classes);
         let format = file.trim_start_matches("weights.");
         report(&format!(
             "parity {name:<18} {format:<11} {}  params {}",
@@ -67,12 +68,53 @@ fn check(name: &str, v: Target) {
         if !p.ok() {
             failures.push(format!("{format}: {p:?}"));
         }
+        if file == "burnpack" {
+            fused_parity(
+                name,
+                model,
+                &x,
+                &logits,
+                &reference,
+                v.classes,
+                &mut failures,
+            );
+        }
     }
     let _ = std::fs::remove_file(&bpk);
     assert!(
         failures.is_empty(),
         "{name} differs from the reference: {failures:?}"
     );
+}
+
+/// The same model with its BatchNorms folded into the convolutions (`Fuse::fused`) still gives
+/// the reference logits. Folding reorders the arithmetic, so wherever there was a BatchNorm to
+/// fold the logits change in their last bits; where there was none they stay bit for bit.
+fn fused_parity(
+    name: &str,
+    model: AnyModel,
+    x: &burn::tensor::Tensor<4>,
+    unfused: &[f32],
+    reference: &[f32],
+    classes: usize,
+    failures: &mut Vec<String>,
+) {
+    let logits = to_vec(model.fused().forward(x.clone()));
+    let no_batch_norm = name == "alexnet" || (name.starts_with("vgg") && !name.ends_with("_bn"));
+    assert_eq!(
+        logits == unfused,
+        no_batch_norm,
+        "{name}: fusing must change the arithmetic exactly where there is a BatchNorm"
+    );
+    let p = compare(&logits, reference, classes);
+    report(&format!(
+        "parity {name:<18} {:<11} {}",
+        "fused",
+        p.summary()
+    ));
+    if !p.ok() {
+        failures.push(format!("fused: {p:?}"));
+    }
 }
 
 macro_rules! parity_tests {

@@ -12,7 +12,7 @@ use burn::module::Module;
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig};
 use burn::nn::{LocalResponseNormConfig, Relu};
 use burn::tensor::{Device, Tensor};
-use zoo_blocks::{ConvInit, ConvSpec, HeadLayer, Layer, linear, sequential, sequential_head};
+use zoo_blocks::{ConvInit, ConvSpec, Fuse, HeadLayer, Layer, linear, sequential, sequential_head};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// The shape of an AlexNet.
@@ -146,6 +146,12 @@ impl ZooModel for SequentialNet {
 /// torchvision's AlexNet (61,100,840 parameters at 1,000 classes).
 pub fn alexnet(num_classes: usize, device: &Device) -> AlexNet {
     AlexNetConfig::torchvision(num_classes).init(device)
+}
+
+impl Fuse for SequentialNet {
+    fn fuse(&mut self) {
+        self.features.fuse();
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Initializer, PaddingConfig2d};
+use burn::nn::{Initializer, PaddingConfig2d};
+
+use crate::norm::{BatchNorm, Fuse, fold};
 use burn::tensor::{Device, Tensor};
 
 /// How a convolution's weights start, after the reference that defines the family.
@@ -126,9 +128,7 @@ pub fn conv1x1(c_in: usize, c_out: usize, stride: usize, device: &Device) -> Con
 /// BatchNorm with weight 1 and bias 0, as torchvision sets it; `eps` is 1e-5 for most
 /// families and 1e-3 for GoogLeNet.
 pub fn batch_norm(features: usize, eps: f64, device: &Device) -> BatchNorm {
-    BatchNormConfig::new(features)
-        .with_epsilon(eps)
-        .init(device)
+    BatchNorm::new(features, eps, device)
 }
 
 /// A convolution followed by BatchNorm, no activation: ResNet's downsample path
@@ -141,7 +141,7 @@ pub struct ConvBn {
 
 impl ConvBn {
     pub fn new(conv: Conv2d, eps: f64, device: &Device) -> Self {
-        let features = conv.weight.dims()[0];
+        let features = conv.weight.lazy_shape()[0];
         Self {
             conv,
             bn: batch_norm(features, eps, device),
@@ -155,5 +155,11 @@ impl ConvBn {
     /// Conv-BN-ReLU: torchvision's `BasicConv2d` (GoogLeNet, Inception).
     pub fn forward_relu(&self, x: Tensor<4>) -> Tensor<4> {
         burn::tensor::activation::relu(self.forward(x))
+    }
+}
+
+impl Fuse for ConvBn {
+    fn fuse(&mut self) {
+        fold(&mut self.conv, &mut self.bn);
     }
 }

@@ -8,6 +8,7 @@
 pub mod conv;
 pub mod head;
 pub mod image;
+pub mod norm;
 pub mod preact;
 pub mod preprocess;
 pub mod residual;
@@ -20,6 +21,7 @@ pub use burn;
 pub use conv::{ConvBn, ConvInit, ConvSpec, batch_norm, conv1x1, conv2d, conv3x3};
 pub use head::{global_avg_pool, linear, linear_normal};
 pub use image::{ImageError, load_grey, load_rgb};
+pub use norm::{BatchNorm, Fuse, fold};
 pub use preact::{PreActBlock, PreActBottleneck, PreActUnit};
 pub use preprocess::{IMAGENET_MEAN, IMAGENET_STD, normalize};
 pub use residual::{BasicBlock, Block, BlockConfig, BlockKind, Bottleneck};

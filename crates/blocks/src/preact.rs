@@ -5,11 +5,12 @@
 
 use burn::module::Module;
 use burn::nn::conv::Conv2d;
-use burn::nn::{BatchNorm, Dropout, DropoutConfig};
+use burn::nn::{Dropout, DropoutConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::conv::{batch_norm, conv1x1, conv3x3};
+use crate::norm::{BatchNorm, Fuse, fold};
 
 #[derive(Module, Debug)]
 pub struct PreActBlock {
@@ -100,6 +101,30 @@ impl PreActUnit {
         match self {
             PreActUnit::Basic(b) => b.forward(x),
             PreActUnit::Bottleneck(b) => b.forward(x),
+        }
+    }
+}
+
+/// The BatchNorms that open a unit normalise a sum and stay; the ones inside follow a
+/// convolution whose output nothing else reads, and fold.
+impl Fuse for PreActBlock {
+    fn fuse(&mut self) {
+        fold(&mut self.conv0, &mut self.bn1);
+    }
+}
+
+impl Fuse for PreActBottleneck {
+    fn fuse(&mut self) {
+        fold(&mut self.conv1, &mut self.bn2);
+        fold(&mut self.conv2, &mut self.bn3);
+    }
+}
+
+impl Fuse for PreActUnit {
+    fn fuse(&mut self) {
+        match self {
+            PreActUnit::Basic(b) => b.fuse(),
+            PreActUnit::Bottleneck(b) => b.fuse(),
         }
     }
 }

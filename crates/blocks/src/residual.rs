@@ -3,12 +3,12 @@
 //! differently. Field names follow torchvision's state-dict keys.
 
 use burn::module::Module;
-use burn::nn::BatchNorm;
 use burn::nn::conv::Conv2d;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::conv::{ConvBn, batch_norm, conv1x1, conv3x3};
+use crate::norm::{BatchNorm, Fuse, fold};
 use crate::shortcut::{Shortcut, ShortcutKind};
 
 const BN_EPS: f64 = 1e-5;
@@ -186,6 +186,32 @@ impl Block {
         match self {
             Block::Basic(b) => b.forward(x),
             Block::Bottleneck(b) => b.forward(x),
+        }
+    }
+}
+
+impl Fuse for BasicBlock {
+    fn fuse(&mut self) {
+        fold(&mut self.conv1, &mut self.bn1);
+        fold(&mut self.conv2, &mut self.bn2);
+        self.downsample.fuse();
+    }
+}
+
+impl Fuse for Bottleneck {
+    fn fuse(&mut self) {
+        fold(&mut self.conv1, &mut self.bn1);
+        fold(&mut self.conv2, &mut self.bn2);
+        fold(&mut self.conv3, &mut self.bn3);
+        self.downsample.fuse();
+    }
+}
+
+impl Fuse for Block {
+    fn fuse(&mut self) {
+        match self {
+            Block::Basic(b) => b.fuse(),
+            Block::Bottleneck(b) => b.fuse(),
         }
     }
 }

@@ -6,9 +6,10 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{BatchNorm, Dropout, DropoutConfig, LocalResponseNorm, PaddingConfig2d, Relu};
+use burn::nn::{Dropout, DropoutConfig, LocalResponseNorm, PaddingConfig2d, Relu};
 use burn::tensor::Tensor;
 
+use crate::norm::{BatchNorm, Fuse, fold};
 use crate::separable::SeparableConv2d;
 
 /// One entry of a sequential stack over feature maps.
@@ -83,4 +84,20 @@ impl HeadLayer {
 /// Runs `x` through `layers` in order.
 pub fn sequential_head(layers: &[HeadLayer], x: Tensor<2>) -> Tensor<2> {
     layers.iter().fold(x, |x, layer| layer.forward(x))
+}
+
+/// A convolution directly followed by a BatchNorm in a sequential stack feeds only it.
+impl Fuse for Vec<Layer> {
+    fn fuse(&mut self) {
+        for i in 1..self.len() {
+            let (before, after) = self.split_at_mut(i);
+            if let Layer::BatchNorm(bn) = &mut after[0] {
+                match &mut before[i - 1] {
+                    Layer::Conv(conv) => fold(conv, bn),
+                    Layer::SeparableConv(sep) => fold(&mut sep.pointwise, bn),
+                    _ => {}
+                }
+            }
+        }
+    }
 }

@@ -60,6 +60,14 @@ impl Shortcut {
     }
 }
 
+impl crate::norm::Fuse for Shortcut {
+    fn fuse(&mut self) {
+        if let Shortcut::Projection(p) = self {
+            p.fuse();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

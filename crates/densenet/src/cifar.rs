@@ -4,14 +4,15 @@
 //! BN-ReLU, global pooling and `fc`. Field names are those of `scripts/cifar_models.py`.
 
 use burn::module::Module;
+use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
-use burn::nn::{BatchNorm, Linear};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::{ConvInit, batch_norm, conv3x3, global_avg_pool, linear};
 use zoo_weights::{KeyMap, ZooModel};
 
 use crate::{BlockShape, DenseLayer, Transition, dense_block};
+use zoo_blocks::norm::{BatchNorm, Fuse};
 
 #[derive(Clone, Debug)]
 pub struct CifarDenseNetConfig {
@@ -136,3 +137,11 @@ builders!(
     densenet_bc250_k24 250 24 true,
     densenet_bc190_k40 190 40 true
 );
+
+impl Fuse for CifarDenseNet {
+    fn fuse(&mut self) {
+        for block in [&mut self.block1, &mut self.block2, &mut self.block3] {
+            block.fuse();
+        }
+    }
+}

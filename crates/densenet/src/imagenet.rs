@@ -3,15 +3,16 @@
 //! transitions that halve the channels, then `norm5`, ReLU, global pooling and `classifier`.
 
 use burn::module::Module;
+use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2d;
-use burn::nn::{BatchNorm, Linear};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::{ConvInit, ConvSpec, batch_norm, global_avg_pool, linear, max_pool};
 use zoo_weights::{KeyMap, ZooModel};
 
 use crate::{BlockShape, DenseLayer, Transition, dense_block};
+use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 
 /// torchvision keys → fields. The published checkpoints predate PyTorch's ban on dots in
 /// module names and say `denselayer1.norm.1`; torchvision renames those to `norm1` when it
@@ -162,4 +163,19 @@ builders! {
     densenet161 48 [6, 12, 36, 24], 96;
     densenet169 32 [6, 12, 32, 32], 64;
     densenet201 32 [6, 12, 48, 32], 64;
+}
+
+impl Fuse for DenseNet {
+    fn fuse(&mut self) {
+        let f = &mut self.features;
+        fold(&mut f.conv0, &mut f.norm0);
+        for block in [
+            &mut f.denseblock1,
+            &mut f.denseblock2,
+            &mut f.denseblock3,
+            &mut f.denseblock4,
+        ] {
+            block.fuse();
+        }
+    }
 }

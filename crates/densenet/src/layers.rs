@@ -4,9 +4,10 @@
 use burn::module::Module;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig};
-use burn::nn::{BatchNorm, Dropout, DropoutConfig};
+use burn::nn::{Dropout, DropoutConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{ConvInit, ConvSpec, batch_norm};
 
 /// BN-ReLU-conv3×3 to `growth` maps, or with a bottleneck (DenseNet-B)
@@ -131,5 +132,15 @@ impl Transition {
             .dropout
             .forward(self.conv.forward(relu(self.norm.forward(x))));
         self.pool.forward(y)
+    }
+}
+
+/// `norm1` and a transition's `norm` read concatenations; only a bottleneck's `norm2` follows
+/// a convolution alone.
+impl Fuse for DenseLayer {
+    fn fuse(&mut self) {
+        if let Some(norm2) = &mut self.norm2 {
+            fold(&mut self.conv1, norm2);
+        }
     }
 }

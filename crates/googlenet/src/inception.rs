@@ -6,7 +6,7 @@ use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::Device;
 use burn::tensor::Tensor;
 use burn::tensor::activation::relu;
-use zoo_blocks::{ConvBn, linear_normal, max_pool};
+use zoo_blocks::{ConvBn, Fuse, linear_normal, max_pool};
 
 use crate::{INIT_STD, basic_conv};
 
@@ -75,5 +75,20 @@ impl InceptionAux {
         let x = self.conv.forward_relu(self.pool.forward(x)).flatten(1, 3);
         self.fc2
             .forward(self.dropout.forward(relu(self.fc1.forward(x))))
+    }
+}
+
+impl Fuse for Inception {
+    fn fuse(&mut self) {
+        self.branch1.fuse();
+        self.branch2.fuse();
+        self.branch3.fuse();
+        self.branch4.fuse();
+    }
+}
+
+impl Fuse for InceptionAux {
+    fn fuse(&mut self) {
+        self.conv.fuse();
     }
 }

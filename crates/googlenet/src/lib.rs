@@ -20,7 +20,7 @@ use burn::nn::pool::MaxPool2d;
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::{Device, Tensor, TensorData};
 use zoo_blocks::{
-    ConvBn, ConvInit, ConvSpec, IMAGENET_MEAN, IMAGENET_STD, global_avg_pool, linear_normal,
+    ConvBn, ConvInit, ConvSpec, Fuse, IMAGENET_MEAN, IMAGENET_STD, global_avg_pool, linear_normal,
     max_pool,
 };
 use zoo_weights::{KeyMap, ZooModel};
@@ -248,4 +248,27 @@ pub fn googlenet(num_classes: usize, device: &Device) -> GoogLeNet {
     GoogLeNetConfig::new(num_classes)
         .with_aux_logits(false)
         .init(device)
+}
+
+impl Fuse for GoogLeNet {
+    fn fuse(&mut self) {
+        for conv in [&mut self.conv1, &mut self.conv2, &mut self.conv3] {
+            conv.fuse();
+        }
+        for inception in [
+            &mut self.inception3a,
+            &mut self.inception3b,
+            &mut self.inception4a,
+            &mut self.inception4b,
+            &mut self.inception4c,
+            &mut self.inception4d,
+            &mut self.inception4e,
+            &mut self.inception5a,
+            &mut self.inception5b,
+        ] {
+            inception.fuse();
+        }
+        self.aux1.fuse();
+        self.aux2.fuse();
+    }
 }

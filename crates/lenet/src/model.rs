@@ -160,6 +160,11 @@ impl ZooModel for LeNet {
     }
 }
 
+/// LeNet has no BatchNorm: fusing leaves it as it is.
+impl zoo_blocks::Fuse for LeNet {
+    fn fuse(&mut self) {}
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

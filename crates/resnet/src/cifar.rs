@@ -4,10 +4,11 @@
 //! (projection) on request. Field names are the akamaster keys, `linear` included.
 
 use burn::module::Module;
+use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
-use burn::nn::{BatchNorm, Linear};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{
     Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv3x3, global_avg_pool, linear,
 };
@@ -115,3 +116,12 @@ macro_rules! cifar_builders {
 }
 
 cifar_builders!(resnet20 20, resnet32 32, resnet44 44, resnet56 56, resnet110 110, resnet1202 1202);
+
+impl Fuse for CifarResNet {
+    fn fuse(&mut self) {
+        fold(&mut self.conv1, &mut self.bn1);
+        for layer in [&mut self.layer1, &mut self.layer2, &mut self.layer3] {
+            layer.fuse();
+        }
+    }
+}

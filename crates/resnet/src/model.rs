@@ -3,9 +3,10 @@
 use burn::module::Module;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{BatchNorm, Linear, PaddingConfig2d};
+use burn::nn::{Linear, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{
     Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv2d, global_avg_pool, linear,
 };
@@ -117,5 +118,19 @@ impl ZooModel for ResNet {
 
     fn key_map() -> KeyMap {
         KEY_MAP
+    }
+}
+
+impl Fuse for ResNet {
+    fn fuse(&mut self) {
+        fold(&mut self.conv1, &mut self.bn1);
+        for layer in [
+            &mut self.layer1,
+            &mut self.layer2,
+            &mut self.layer3,
+            &mut self.layer4,
+        ] {
+            layer.fuse();
+        }
     }
 }

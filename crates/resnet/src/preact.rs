@@ -10,10 +10,11 @@
 //! `fc`); the key map reads its flat convolution keys, which lack `.weight`.
 
 use burn::module::Module;
+use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
-use burn::nn::{BatchNorm, Linear};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use zoo_blocks::norm::{BatchNorm, Fuse};
 use zoo_blocks::{
     BlockKind, PreActBlock, PreActBottleneck, PreActUnit, batch_norm, conv3x3, global_avg_pool,
     linear,
@@ -162,4 +163,13 @@ pub fn preact_resnet164(num_classes: usize, device: &Device) -> PreActResNet {
 /// Pre-activation ResNet-1001 (bottlenecks).
 pub fn preact_resnet1001(num_classes: usize, device: &Device) -> PreActResNet {
     PreActResNetConfig::resnet(1001, BlockKind::Bottleneck, num_classes).init(device)
+}
+
+/// `conv0`'s output is also the first shortcut, and `bn` normalises a sum: only the units fold.
+impl Fuse for PreActResNet {
+    fn fuse(&mut self) {
+        for group in [&mut self.group0, &mut self.group1, &mut self.group2] {
+            group.fuse();
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod error;
 mod format;
 mod import;
 mod onnx;
+mod shapes;
 
 pub use error::{LayerMisfit, LoadError, Mismatch, ShapeMismatch};
 pub use format::WeightFormat;

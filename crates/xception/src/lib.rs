@@ -7,9 +7,10 @@
 
 use burn::module::Module;
 use burn::nn::conv::Conv2d;
-use burn::nn::{BatchNorm, Linear, Relu};
+use burn::nn::{Linear, Relu};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{
     ConvSpec, Layer, SeparableConv2d, batch_norm, global_avg_pool, linear, sequential,
 };
@@ -155,4 +156,23 @@ impl ZooModel for Xception {
 /// Xception as timm's `legacy_xception` (22,855,952 parameters at 1,000 classes).
 pub fn xception(num_classes: usize, device: &Device) -> Xception {
     Xception::new(num_classes, device)
+}
+
+impl Fuse for XceptionBlock {
+    fn fuse(&mut self) {
+        self.rep.fuse();
+        if let (Some(skip), Some(bn)) = (&mut self.skip, &mut self.skipbn) {
+            fold(skip, bn);
+        }
+    }
+}
+
+impl Fuse for Xception {
+    fn fuse(&mut self) {
+        fold(&mut self.conv1, &mut self.bn1);
+        fold(&mut self.conv2, &mut self.bn2);
+        self.blocks.fuse();
+        fold(&mut self.conv3.pointwise, &mut self.bn3);
+        fold(&mut self.conv4.pointwise, &mut self.bn4);
+    }
 }

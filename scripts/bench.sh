@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The zoo's benchmark command: every variant on Burn (flex), PyTorch eager and ONNX Runtime,
+# back to back on this machine; writes BENCHMARKS.md, docs/benchmarks.svg and
+# docs/benchmarks.json. Takes about an hour on 2 cores with the defaults.
+#   scripts/bench.sh                       all variants, batch 1 and 8, median of 5 runs
+#   scripts/bench.sh resnet50 vgg16        some variants (the files are rewritten with just these)
+#   scripts/bench.sh --runs 10 --threads 1 more runs, another thread count
+# Run it on an otherwise idle machine: the three frameworks share it with whatever else runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+source scripts/venv.sh
+cargo build --release --quiet -p zoo-cli
+exec "$venv/bin/python" scripts/bench_peers.py --zoo "$CARGO_TARGET_DIR/release/zoo" "$@"

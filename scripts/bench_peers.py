@@ -1,0 +1,403 @@
+#!/usr/bin/env python3
+"""Benchmark every zoo variant against PyTorch eager and ONNX Runtime on this machine.
+
+For each variant, back to back so that all three see the same machine state: `zoo bench`
+(Burn, flex device; BatchNorm folded), then PyTorch eager (`inference_mode`), then ONNX Runtime
+(all graph optimisations) on an ONNX export of the same architecture. The same thread count,
+batch sizes, warm-up and number of timed runs for all three; the median is reported. Weights
+are random: timing does not depend on them. FLOPs are counted by `torch.utils.flop_counter`
+(a multiply-add is 2 FLOPs). With `perf` on the PATH, ResNet-50 is also profiled by symbol and
+the time is split by op type.
+
+Writes BENCHMARKS.md (tables, summary against the goals of issue 8, machine and versions), an
+SVG chart of the batch-1 ratios, and the raw figures as JSON.
+
+Usage: scripts/bench.sh [--runs N] [--warmup N] [--threads T] [VARIANT ...]
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import torch
+import torchvision
+from torch.utils.flop_counter import FlopCounterMode
+
+# The TorchScript exporter's deprecation and constant-folding notes say nothing about timing.
+warnings.filterwarnings("ignore", category=UserWarning)
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import reference  # noqa: E402  (the variant tables the parity fixtures use)
+
+
+class LeNet5(torch.nn.Module):
+    """The zoo's `lenet5` (tanh, average pooling) or `lenet5_modern` (ReLU, max pooling)."""
+
+    def __init__(self, modern: bool):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 6, 5, padding=2)
+        self.conv2 = torch.nn.Conv2d(6, 16, 5)
+        self.fc1 = torch.nn.Linear(400, 120)
+        self.fc2 = torch.nn.Linear(120, 84)
+        self.fc3 = torch.nn.Linear(84, 10)
+        self.act = torch.relu if modern else torch.tanh
+        self.pool = torch.nn.functional.max_pool2d if modern else torch.nn.functional.avg_pool2d
+
+    def forward(self, x):
+        x = self.pool(self.act(self.conv1(x)), 2)
+        x = self.pool(self.act(self.conv2(x)), 2)
+        x = self.act(self.fc1(x.flatten(1)))
+        return self.fc3(self.act(self.fc2(x)))
+
+
+class Functional(torch.nn.Module):
+    """The official WRN code is a function over a parameter dict; this makes it exportable."""
+
+    def __init__(self, forward):
+        super().__init__()
+        self.f = forward
+
+    def forward(self, x):
+        return self.f(x)
+
+
+def torch_model(name: str) -> tuple[torch.nn.Module, int, int]:
+    """The reference module of `name`, its input side and channels."""
+    import cifar_models as cm
+
+    if name in ("lenet5", "lenet5_modern"):
+        return LeNet5(name == "lenet5_modern"), 28, 1
+    if name in reference.TIMM:
+        import timm
+
+        timm_name, size = reference.TIMM[name]
+        return timm.create_model(timm_name, pretrained=False), size, 3
+    if name in reference.CIFAR_WRN:
+        _, forward = cm.wrn(*reference.CIFAR_WRN[name])
+        return Functional(forward), 32, 3
+    if name in reference.CIFAR_PREACT:
+        return cm.PreActResNet(*reference.CIFAR_PREACT[name]), 32, 3
+    if name in reference.CIFAR_DENSENET:
+        return cm.DenseNet(*reference.CIFAR_DENSENET[name]), 32, 3
+    if name in reference.CIFAR_RESNET:
+        return cm.CifarResNet(*reference.CIFAR_RESNET[name]), 32, 3
+    kwargs = {"init_weights": False, "aux_logits": False} if name == "googlenet" else {}
+    return torchvision.models.get_model(name, weights=None, **kwargs), 224, 3
+
+
+def median_ms(f, warmup: int, runs: int) -> float:
+    for _ in range(warmup):
+        f()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1e3
+
+
+def zoo_list(zoo: Path) -> list[str]:
+    out = subprocess.run([zoo, "list"], check=True, capture_output=True, text=True).stdout
+    names = [line.split()[0] for line in out.splitlines()[1:] if line.strip()]
+    return [n for n in names if re.fullmatch(r"[a-z0-9_]+", n)]
+
+
+def bench_burn(zoo: Path, name: str, args) -> dict:
+    cmd = [zoo, "bench", "--model", name, "--json", "--runs", str(args.runs),
+           "--warmup", str(args.warmup), "--batch", ",".join(map(str, args.batch))]
+    env = {**os.environ, "RAYON_NUM_THREADS": str(args.threads)}
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@torch.inference_mode()
+def bench_peers(name: str, args, tmp: Path) -> dict:
+    model, size, channels = torch_model(name)
+    model.eval()
+    row = {}
+    x1 = torch.randn(1, channels, size, size)
+    with FlopCounterMode(display=False) as counter:
+        model(x1)
+    row["gflop"] = counter.get_total_flops() / 1e9
+    onnx_path = tmp / f"{name}.onnx"
+    torch.onnx.export(model, (x1,), onnx_path, dynamo=False, input_names=["x"],
+                      output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = args.threads
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+    for b in args.batch:
+        x = torch.randn(b, channels, size, size)
+        xn = x.numpy()
+        row[f"torch_batch{b}_ms"] = median_ms(lambda: model(x), args.warmup, args.runs)
+        row[f"ort_batch{b}_ms"] = median_ms(lambda: session.run(None, {"x": xn}), args.warmup, args.runs)
+    onnx_path.unlink()
+    for extra in tmp.iterdir():  # external-data files of the larger exports
+        extra.unlink()
+    return row
+
+
+# Symbol patterns → op type, first match wins (perf's symbol column).
+OP_TYPES = [
+    ("GEMM micro-kernels", r"gemm_f32::microkernel"),
+    ("GEMM packing and dispatch", r"gemm"),
+    ("convolution layout (NHWC, im2col, scatter)", r"conv"),
+    ("pooling", r"pool"),
+    ("BatchNorm", r"batch_norm"),
+    ("element-wise (add, ReLU, copies)", r"binary|unary|zip|activation|relu|cat|slice"),
+    ("memory (zeroing, copying, page faults)", r"memset|memmove|memcpy|page|alloc|folio|fault|\[k\]"),
+    ("random initialisation (setup, not inference)", r"rand|random|chacha|sampl"),
+]
+
+
+def profile(zoo: Path, args) -> list[tuple[str, float]] | None:
+    """Split of ResNet-50's time at batch 8 by op type, from `perf` samples."""
+    if shutil.which("perf") is None:
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        data = Path(d) / "perf.data"
+        env = {**os.environ, "RAYON_NUM_THREADS": str(args.threads)}
+        rec = subprocess.run(["perf", "record", "-F", "999", "-o", data, "--", zoo, "bench",
+                              "--model", "resnet50", "--batch", "8", "--runs", "5", "--warmup", "1"],
+                             capture_output=True, text=True, env=env)
+        if rec.returncode != 0:
+            print(f"perf record failed; no profile:\n{rec.stderr[-500:]}", flush=True)
+            return None
+        rep = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "symbol",
+                              "--stdio"], capture_output=True, text=True).stdout
+    shares = {}
+    for line in rep.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+(\[.\])\s+(.*)", line)
+        if not m:
+            continue
+        pct, kind, sym = float(m[1]), m[2], m[3].strip()
+        label = next((t for t, pat in OP_TYPES if re.search(pat, f"{kind} {sym}")), "other")
+        shares[label] = shares.get(label, 0.0) + pct
+    return sorted(shares.items(), key=lambda kv: -kv[1])
+
+
+def geomean(xs):
+    xs = [x for x in xs if x and x > 0]
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}"
+
+
+def versions(zoo: Path) -> str:
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    return (f"Burn 0.22.1 (flex), {rustc or 'rustc ?'}; PyTorch {torch.__version__}, "
+            f"torchvision {torchvision.__version__}, ONNX Runtime {ort.__version__}, "
+            f"Python {platform.python_version()}")
+
+
+def fmt(x, digits=1):
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.{digits}f}"
+
+
+def chart(rows: list[dict], path: Path) -> None:
+    """Horizontal bars of Burn's batch-1 time over PyTorch's and over ORT's, log scale."""
+    rows = [r for r in rows if r.get("burn_batch1_ms")]
+    bar, gap, left, width = 7, 6, 150, 520
+    height = 40 + len(rows) * (2 * bar + gap) + 30
+    lo, hi = 0.25, 8.0
+    xpos = lambda v: left + width * (math.log(min(max(v, lo), hi) / lo) / math.log(hi / lo))
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" height="{height}" '
+           'font-family="sans-serif" font-size="10">',
+           '<rect width="100%" height="100%" fill="white"/>',
+           f'<text x="{left}" y="14" font-size="12">Burn time ÷ peer time at batch 1 (log scale; '
+           'left of 1 = Burn faster)</text>',
+           f'<rect x="{left}" y="20" width="10" height="8" fill="#d62728"/><text x="{left + 14}" y="28">'
+           'over PyTorch eager</text>',
+           f'<rect x="{left + 130}" y="20" width="10" height="8" fill="#1f77b4"/>'
+           f'<text x="{left + 144}" y="28">over ONNX Runtime</text>']
+    y = 40
+    for r in rows:
+        out.append(f'<text x="{left - 4}" y="{y + bar + 3}" text-anchor="end">{r["variant"]}</text>')
+        for key, colour in (("burn_over_torch_b1", "#d62728"), ("burn_over_ort_b1", "#1f77b4")):
+            v = r.get(key)
+            if v:
+                out.append(f'<rect x="{left}" y="{y}" width="{xpos(v) - left:.1f}" height="{bar}" '
+                           f'fill="{colour}"><title>{r["variant"]}: {v:.2f}×</title></rect>')
+            y += bar
+        y += gap
+    for tick in (0.25, 0.5, 1, 2, 4, 8):
+        x = xpos(tick)
+        dash = "" if tick == 1 else ' stroke-dasharray="2,3"'
+        out.append(f'<line x1="{x:.1f}" y1="36" x2="{x:.1f}" y2="{y}" stroke="#444"{dash}/>')
+        out.append(f'<text x="{x:.1f}" y="{y + 12}" text-anchor="middle">{tick}×</text>')
+    out.append("</svg>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(out) + "\n")
+
+
+def write_markdown(rows, prof, args, path: Path, chart_path: Path, started: str, zoo: Path) -> None:
+    b1 = [r for r in rows if r.get("burn_over_torch_b1")]
+    faster = [r["variant"] for r in b1 if r["burn_over_torch_b1"] < 1.0]
+    slower = [r["variant"] for r in b1 if r["burn_over_torch_b1"] >= 1.0]
+    gm_ort = geomean([r.get("burn_over_ort_b1") for r in rows])
+    gm_torch = geomean([r.get("burn_over_torch_b1") for r in rows])
+    r50 = next((r for r in rows if r["variant"] == "resnet50"), None)
+    load_ratio = r50["load_bpk_ms"] / r50["read_bpk_ms"] if r50 else None
+    met = lambda ok: "**met**" if ok else "**not met**"
+    big = max(args.batch)
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Produced by `scripts/bench.sh` (runs {args.runs}, warm-up {args.warmup}, batches "
+        f"{', '.join(map(str, args.batch))}, {args.threads} threads for every framework) on "
+        f"{started}. Do not edit by hand: run the command again.",
+        "",
+        f"- Machine: {machine()}",
+        f"- Software: {versions(zoo)}",
+        "- Burn: `zoo bench` on the flex device, BatchNorm folded into the convolutions "
+        "(`Fuse::fused`); PyTorch: eager, `torch.inference_mode()`; ONNX Runtime: CPU provider, "
+        "all graph optimisations, an export of the same architecture (TorchScript exporter).",
+        "- Each variant is timed by the three back to back (interleaved), so a ratio compares "
+        "like with like even when the shared machine's speed drifts between variants. Weights "
+        "are random. Times are medians.",
+        "",
+        "## Against the goals (issue 8)",
+        "",
+        f"- Every variant faster than PyTorch eager at batch 1: {met(not slower and bool(b1))} — "
+        f"{len(faster)} of {len(b1)} faster; geometric mean Burn ÷ PyTorch {fmt(gm_torch, 2)}×.",
+        f"- Geometric mean Burn ÷ ONNX Runtime at batch 1 ≤ 1.0×: {met(gm_ort <= 1.0)} — "
+        f"{fmt(gm_ort, 2)}×.",
+        f"- Loading a Burn-format ResNet-50 ≤ 2× the time to read its bytes: "
+        f"{met(load_ratio is not None and load_ratio <= 2.0)} — "
+        f"{fmt(r50 and r50['load_bpk_ms'])} ms against {fmt(r50 and r50['read_bpk_ms'])} ms, "
+        f"{fmt(load_ratio, 2)}×." if r50 else "- ResNet-50 load: not measured in this run.",
+        "",
+        f"![Burn over PyTorch and ONNX Runtime at batch 1]({chart_path.relative_to(path.parent)})",
+        "",
+        "## Latency at batch 1",
+        "",
+        "| variant | GFLOP | Burn ms | PyTorch ms | ORT ms | Burn ÷ PyTorch | Burn ÷ ORT | Burn GFLOP/s | ORT GFLOP/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        g = r.get("gflop")
+        gps = lambda ms: g * 1e3 / ms if g and ms else None
+        lines.append(
+            f"| {r['variant']} | {fmt(g, 2)} | {fmt(r.get('burn_batch1_ms'))} | "
+            f"{fmt(r.get('torch_batch1_ms'))} | {fmt(r.get('ort_batch1_ms'))} | "
+            f"{fmt(r.get('burn_over_torch_b1'), 2)} | {fmt(r.get('burn_over_ort_b1'), 2)} | "
+            f"{fmt(gps(r.get('burn_batch1_ms')))} | {fmt(gps(r.get('ort_batch1_ms')))} |")
+    if big != 1:
+        lines += [
+            "",
+            f"## Throughput at batch {big} (images/s)",
+            "",
+            "| variant | Burn | PyTorch | ORT | Burn ÷ PyTorch (time) | Burn ÷ ORT (time) | Burn GFLOP/s |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in rows:
+            ips = lambda k: big * 1e3 / r[k] if r.get(k) else None
+            ratio = lambda k: r["burn_batch%d_ms" % big] / r[k] if r.get(k) and r.get("burn_batch%d_ms" % big) else None
+            g = r.get("gflop")
+            burn_ms = r.get(f"burn_batch{big}_ms")
+            lines.append(
+                f"| {r['variant']} | {fmt(ips(f'burn_batch{big}_ms'))} | {fmt(ips(f'torch_batch{big}_ms'))} | "
+                f"{fmt(ips(f'ort_batch{big}_ms'))} | {fmt(ratio(f'torch_batch{big}_ms'), 2)} | "
+                f"{fmt(ratio(f'ort_batch{big}_ms'), 2)} | {fmt(g * big * 1e3 / burn_ms if g and burn_ms else None)} |")
+    lines += [
+        "",
+        "## Loading and memory (Burn)",
+        "",
+        "Load = build the model, then read and apply its burnpack file; read = reading the same "
+        "file's bytes into memory and nothing else (page cache warm for both). Peak = the "
+        "process's peak resident memory over the whole `zoo bench` run.",
+        "",
+        "| variant | params | burnpack MiB | read ms | load ms | load ÷ read | peak MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        ratio = r["load_bpk_ms"] / r["read_bpk_ms"] if r.get("read_bpk_ms") else None
+        lines.append(f"| {r['variant']} | {r['params']:,} | {fmt(r.get('bpk_mib'))} | "
+                     f"{fmt(r.get('read_bpk_ms'))} | {fmt(r.get('load_bpk_ms'))} | {fmt(ratio, 2)} | "
+                     f"{fmt(r.get('peak_mib'))} |")
+    if prof:
+        lines += [
+            "",
+            "## Where Burn's time goes (ResNet-50, batch 8)",
+            "",
+            "Share of `perf` samples by symbol, grouped by op type (the run includes building and "
+            "loading the model, which is where random initialisation comes from).",
+            "",
+            "| op type | share |",
+            "|---|---:|",
+        ] + [f"| {label} | {pct:.1f} % |" for label, pct in prof]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--zoo", type=Path, required=True, help="the zoo binary")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--batch", type=lambda s: [int(b) for b in s.split(",")], default=[1, 8])
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    ap.add_argument("--chart", type=Path, default=ROOT / "docs" / "benchmarks.svg")
+    ap.add_argument("--json", type=Path, default=ROOT / "docs" / "benchmarks.json")
+    ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("variants", nargs="*")
+    args = ap.parse_args()
+    if 1 not in args.batch:
+        sys.exit("--batch must include 1 (the goals are stated at batch 1)")
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    names = args.variants or zoo_list(args.zoo)
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            t = time.time()
+            row = bench_burn(args.zoo, name, args)
+            row.update(bench_peers(name, args, Path(tmp)))
+            for b in args.batch:
+                row[f"burn_batch{b}_ms"] = row.pop(f"batch{b}_ms", None)
+                row.pop(f"batch{b}_images_per_s", None)
+            if row.get("burn_batch1_ms"):
+                row["burn_over_torch_b1"] = row["burn_batch1_ms"] / row["torch_batch1_ms"]
+                row["burn_over_ort_b1"] = row["burn_batch1_ms"] / row["ort_batch1_ms"]
+            rows.append(row)
+            print(f"{name:<20} burn {fmt(row['burn_batch1_ms'])} ms, torch {fmt(row['torch_batch1_ms'])} ms, "
+                  f"ort {fmt(row['ort_batch1_ms'])} ms at batch 1 ({time.time() - t:.0f} s)", flush=True)
+    prof = None if args.no_profile else profile(args.zoo, args)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"started": started, "machine": machine(), "versions": versions(args.zoo),
+                                     "rows": rows, "profile": prof}, indent=1) + "\n")
+    chart(rows, args.chart)
+    write_markdown(rows, prof, args, args.out, args.chart, started, args.zoo)
+    print(f"wrote {args.out}, {args.chart} and {args.json}")
+
+
+if __name__ == "__main__":
+    main()
