@@ -3,18 +3,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::tensor::Device;
 use burn_zoo::resnet::{resnet18, resnet34};
 use burn_zoo::{ImportOptions, LoadError, ZooModel};
-use common::{compare, fixture, input, read_f32, to_vec};
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zoo-errors-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
+use common::{compare, fixture, input, read_f32, scratch, to_vec};
 
 fn mismatch(err: LoadError) -> burn_zoo::Mismatch {
     match err {
@@ -35,7 +29,7 @@ fn truncations(src: &Path, ext: &str) {
         bytes.len() - 100,
         bytes.len() - 1,
     ] {
-        let path = tmp(&format!("truncated-{keep}.{ext}"));
+        let path = scratch(&format!("truncated-{keep}.{ext}"));
         std::fs::write(&path, &bytes[..keep]).unwrap();
         let err = resnet18(1000, &device)
             .load_file(&path, &ImportOptions::default())
@@ -54,7 +48,7 @@ fn truncations(src: &Path, ext: &str) {
 #[test]
 fn burnpack_of_resnet18_into_resnet34_names_missing_layer1_2() {
     let device = Device::default();
-    let path = tmp("resnet18.bpk");
+    let path = scratch("resnet18.bpk");
     resnet18(1000, &device).save_file(&path).unwrap();
     let err = resnet34(1000, &device)
         .load_file(&path, &ImportOptions::default())
@@ -75,7 +69,7 @@ fn burnpack_of_resnet18_into_resnet34_names_missing_layer1_2() {
 #[test]
 fn wrong_head_size_reports_both_shapes() {
     let device = Device::default();
-    let path = tmp("resnet18-1000.bpk");
+    let path = scratch("resnet18-1000.bpk");
     resnet18(1000, &device).save_file(&path).unwrap();
     let m = mismatch(
         resnet18(10, &device)
@@ -100,7 +94,7 @@ fn wrong_head_size_reports_both_shapes() {
 fn burnpack_round_trip_is_exact() {
     let device = Device::default();
     let model = resnet18(1000, &device);
-    let path = tmp("round-trip.bpk");
+    let path = scratch("round-trip.bpk");
     model.save_file(&path).unwrap();
     let loaded = resnet18(1000, &device)
         .load_file(&path, &ImportOptions::default())
@@ -115,7 +109,7 @@ fn burnpack_round_trip_is_exact() {
 
 #[test]
 fn truncated_burnpack_is_an_error() {
-    let path = tmp("whole.bpk");
+    let path = scratch("whole.bpk");
     resnet18(1000, &Device::default()).save_file(&path).unwrap();
     truncations(&path, "bpk");
 }
@@ -123,21 +117,21 @@ fn truncated_burnpack_is_an_error() {
 #[test]
 fn foreign_and_missing_files_are_errors() {
     let device = Device::default();
-    let junk = tmp("junk.pth");
+    let junk = scratch("junk.pth");
     std::fs::write(&junk, b"this is not a checkpoint, just text\n".repeat(100)).unwrap();
-    let jpeg_as_st = tmp("image.safetensors");
+    let jpeg_as_st = scratch("image.safetensors");
     std::fs::write(
         &jpeg_as_st,
         [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'],
     )
     .unwrap();
-    let unknown = tmp("weights.xyz");
+    let unknown = scratch("weights.xyz");
     std::fs::write(&unknown, [1, 2, 3]).unwrap();
     for (path, want) in [
         (junk, "not a readable PyTorch file"),
         (jpeg_as_st, "not a readable safetensors file"),
         (unknown, "cannot tell the weight format"),
-        (tmp("does-not-exist.pth"), "cannot open"),
+        (scratch("does-not-exist.pth"), "cannot open"),
     ] {
         let msg = resnet18(1000, &device)
             .load_file(&path, &ImportOptions::default())
@@ -152,7 +146,7 @@ fn foreign_and_missing_files_are_errors() {
 
 #[test]
 fn invalid_user_remap_is_an_error() {
-    let pth = tmp("remap.safetensors");
+    let pth = scratch("remap.safetensors");
     std::fs::write(&pth, b"").unwrap();
     let options = ImportOptions {
         remaps: vec![("(unclosed".into(), "x".into())],
@@ -287,7 +281,7 @@ fn parity_check_rejects_one_altered_batchnorm_running_var() {
 #[test]
 fn misaligned_static_bytes_are_an_error_not_a_panic() {
     let device = Device::default();
-    let path = tmp("static.bpk");
+    let path = scratch("static.bpk");
     resnet18(10, &device).save_file(&path).unwrap();
     let mut bytes = vec![0u8; 1];
     bytes.extend(std::fs::read(&path).unwrap());
@@ -311,7 +305,7 @@ fn misaligned_static_bytes_are_an_error_not_a_panic() {
 #[test]
 fn a_model_loaded_from_burnpack_outlives_its_file() {
     let device = Device::default();
-    let path = tmp("outlives.bpk");
+    let path = scratch("outlives.bpk");
     let model = burn_zoo::resnet::resnet20(10, &device);
     model.save_file(&path).unwrap();
     let loaded = burn_zoo::resnet::resnet20(10, &device)

@@ -84,9 +84,8 @@ fn run_child(home: &Path, env: &[(&str, &str)]) -> String {
         .to_string()
 }
 
-fn home(label: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("zoo-home-{label}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
+fn home(label: &str) -> common::Scratch {
+    let d = common::scratch(label);
     std::fs::create_dir_all(d.join("checkpoints")).unwrap();
     d
 }
@@ -106,7 +105,6 @@ fn offline_from_a_file_put_in_the_cache_then_from_its_burn_copy() {
     // Next time the Burn-format copy is enough.
     std::fs::remove_file(&checkpoint).unwrap();
     assert_eq!(run_child(&home, &[("ZOO_OFFLINE", "1")]), "OK true");
-    let _ = std::fs::remove_dir_all(&home);
     // The path `pretrained` uses agrees with the one checked here.
     assert!(burnpack_path(entry).ends_with("burnpack/resnet18-f37072fd.bpk"));
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
+use burn_zoo::Fuse;
 use burn_zoo::blocks::{ImageError, load_grey, load_rgb};
 use burn_zoo::hub::categories;
 use burn_zoo::lenet::LeNet5Weights;
@@ -39,6 +40,8 @@ fn classifier(model: Option<&str>, weights: Option<&str>) -> Result<(Predict, Ve
         );
     }
     let (model, entry) = load_named(v, weights, &device)?;
+    // Inference only: BatchNorms folded into their convolutions.
+    let model = model.fused();
     let t = transform_for(v, entry);
     let classes = if v.classes == 1000 {
         categories().to_vec()

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
+use burn_zoo::Fuse;
 use burn_zoo::blocks::{Transform, load_rgb};
 use burn_zoo::hub::{WeightEntry, categories};
 use burn_zoo::pretrained::{load_named, transform_for};
@@ -149,6 +150,8 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
     let device = Device::default();
     let (model, entry) = load_named(v, args.weights.as_deref(), &device)?;
+    // Inference only: BatchNorms folded into their convolutions.
+    let model = model.fused();
     let t = transform(v, entry, &args);
     let (mut items, folder_names) = samples(&args.data, args.labels.as_deref())?;
     if let Some(n) = args.limit {

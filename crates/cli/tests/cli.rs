@@ -5,6 +5,14 @@ use std::process::Command;
 use burn::tensor::Device;
 use burn_zoo::{ImportOptions, VARIANTS, ZooModel, resnet::resnet18};
 
+/// A fresh temporary directory, deleted with its contents when dropped (a failing test's too).
+fn scratch_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("zoo-cli-")
+        .tempdir()
+        .unwrap()
+}
+
 fn zoo(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_zoo"))
         .args(args)
@@ -32,7 +40,8 @@ fn list_prints_every_variant() {
 
 #[test]
 fn convert_writes_a_loadable_burnpack_and_rejects_misfits() {
-    let dir = std::env::temp_dir().join(format!("zoo-cli-{}", std::process::id()));
+    let dir_tmp = scratch_dir();
+    let dir = dir_tmp.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let src = dir.join("src.bpk");
     let dst = dir.join("dst.bpk");
@@ -119,7 +128,8 @@ fn classify_names_every_committed_sample_correctly() {
 
 #[test]
 fn classify_rejects_bad_images_clearly() {
-    let dir = std::env::temp_dir().join(format!("zoo-cli-img-{}", std::process::id()));
+    let dir_tmp = scratch_dir();
+    let dir = dir_tmp.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let text = dir.join("notes.png");
     std::fs::write(&text, "not an image at all").unwrap();
@@ -187,7 +197,8 @@ fn convert_reports_left_out_tensors() {
         );
         return;
     }
-    let dst = std::env::temp_dir().join(format!("zoo-cli-googlenet-{}.bpk", std::process::id()));
+    let dst_tmp = scratch_dir();
+    let dst = dst_tmp.path().join("cli-googlenet.bpk");
     let args = |extra: &[&'static str]| {
         let mut a = vec!["convert", "--model", "googlenet", "--from"];
         a.push(fixture.to_str().unwrap());
@@ -237,7 +248,8 @@ fn eval_reproduces_the_cifar_resnet20_accuracy() {
     let Some(shared) = shared_data() else { return };
     let raw = std::fs::read(shared.join("cifar10/test_batch_first1017_images.u8")).unwrap();
     let labels = std::fs::read_to_string(shared.join("cifar10/labels_first1017.tsv")).unwrap();
-    let dir = std::env::temp_dir().join(format!("zoo-eval-cifar-{}", std::process::id()));
+    let dir_tmp = scratch_dir();
+    let dir = dir_tmp.path().to_path_buf();
     for (i, line) in labels.lines().skip(1).enumerate() {
         let label = line.split('\t').nth(2).unwrap();
         let class_dir = dir.join(label);
@@ -366,7 +378,8 @@ fn convert_script_converts_a_folder_and_the_results_match() {
         eprintln!("skipped: no fixtures (run scripts/test.sh)");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("zoo-convert-script-{}", std::process::id()));
+    let dir_tmp = scratch_dir();
+    let dir = dir_tmp.path().to_path_buf();
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let files = [
@@ -493,7 +506,8 @@ fn classify_with_a_model_and_its_weights() {
         burn_zoo::hub::categories()[index].as_str()
     );
 
-    let home = std::env::temp_dir().join(format!("zoo-cli-home-{}", std::process::id()));
+    let home_tmp = scratch_dir();
+    let home = home_tmp.path().to_path_buf();
     let out = Command::new(env!("CARGO_BIN_EXE_zoo"))
         .args(["classify", "--model", "resnet18", image.to_str().unwrap()])
         .env("ZOO_HOME", &home)

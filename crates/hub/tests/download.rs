@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -111,11 +111,12 @@ fn sha(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn temp_dir(label: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("zoo-hub-{label}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh temporary directory, deleted with its contents when dropped (a failing test's too).
+fn temp_dir(label: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("zoo-hub-{label}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn leftovers(dir: &Path) -> Vec<String> {
@@ -130,7 +131,8 @@ fn leftovers(dir: &Path) -> Vec<String> {
 fn good_download_is_verified_and_cached() {
     let data = body(300_000);
     let server = Server::start(data.clone(), Behaviour::Serve);
-    let dir = temp_dir("good");
+    let tmp = temp_dir("good");
+    let dir = tmp.path().to_path_buf();
     let dest = dir.join("weights-x.pth");
     let prefix = &sha(&data)[..8];
     assert_eq!(fetch_url(&server.url, &dest, Some(prefix)).unwrap(), dest);
@@ -144,7 +146,8 @@ fn good_download_is_verified_and_cached() {
 #[test]
 fn checksum_mismatch_is_rejected_and_nothing_stays() {
     let server = Server::start(body(50_000), Behaviour::Serve);
-    let dir = temp_dir("checksum");
+    let tmp = temp_dir("checksum");
+    let dir = tmp.path().to_path_buf();
     let dest = dir.join("weights-x.pth");
     let err = fetch_url(&server.url, &dest, Some("deadbeef")).unwrap_err();
     assert!(matches!(err, HubError::Checksum { .. }), "{err}");
@@ -166,7 +169,8 @@ fn dropped_connection_is_resumed_with_a_range_request() {
             once: true,
         },
     );
-    let dir = temp_dir("resume");
+    let tmp = temp_dir("resume");
+    let dir = tmp.path().to_path_buf();
     let dest = dir.join("weights-x.pth");
     fetch_url(&server.url, &dest, Some(&sha(&data)[..10])).unwrap();
     assert_eq!(std::fs::read(&dest).unwrap(), data);
@@ -184,7 +188,8 @@ fn a_server_that_keeps_dropping_leaves_a_part_that_a_later_call_completes() {
             once: false,
         },
     );
-    let dir = temp_dir("flaky");
+    let tmp = temp_dir("flaky");
+    let dir = tmp.path().to_path_buf();
     let dest = dir.join("weights-x.pth");
     let prefix = sha(&data)[..8].to_string();
     let err = fetch_url(&flaky.url, &dest, Some(&prefix)).unwrap_err();
@@ -246,7 +251,8 @@ fn outcome(out: &Output) -> String {
 #[test]
 fn offline_mode_names_the_file_its_url_and_where_to_put_it() {
     let server = Server::start(body(1000), Behaviour::Serve);
-    let dir = temp_dir("offline");
+    let tmp = temp_dir("offline");
+    let dir = tmp.path().to_path_buf();
     let dest = dir.join("weights-x.pth");
     let spec = format!("{}|{}|00", server.url, dest.display());
     let out = child(&spec, &[("ZOO_OFFLINE", "1")]).output().unwrap();
@@ -267,7 +273,8 @@ fn offline_mode_names_the_file_its_url_and_where_to_put_it() {
 fn two_processes_fetching_one_file_download_it_once() {
     let data = body(1 << 20);
     let server = Server::start(data.clone(), Behaviour::Slow);
-    let dir = temp_dir("race");
+    let tmp = temp_dir("race");
+    let dir = tmp.path().to_path_buf();
     let dest = dir.join("weights-x.pth");
     let spec = format!("{}|{}|{}", server.url, dest.display(), &sha(&data)[..8]);
     let a = child(&spec, &[]).spawn().unwrap();
