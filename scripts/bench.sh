@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The zoo's benchmark command: every variant on Burn (flex), PyTorch eager and ONNX Runtime,
 # back to back on this machine; writes BENCHMARKS.md, docs/benchmarks.svg and
-# docs/benchmarks.json. Takes about an hour on 2 cores with the defaults.
+# docs/benchmarks.json. Takes about 30 minutes on 2 cores with the defaults.
 #   scripts/bench.sh                       all variants, batch 1 and 8, median of 5 runs
 #   scripts/bench.sh resnet50 vgg16        some variants (the files are rewritten with just these)
 #   scripts/bench.sh --runs 10 --threads 1 more runs, another thread count
