@@ -3,7 +3,8 @@
 
 For each variant, back to back so that all three see the same machine state: `zoo bench`
 (Burn, flex device; BatchNorm folded), then PyTorch eager (`inference_mode`), then ONNX Runtime
-(all graph optimisations) on an ONNX export of the same architecture. The same thread count,
+(all graph optimisations) on an ONNX export of the same architecture, each framework
+starting after the previous one's worker threads have gone idle. The same thread count,
 batch sizes, warm-up and number of timed runs for all three; the median is reported. Weights
 are random: timing does not depend on them. FLOPs are counted by `torch.utils.flop_counter`
 (a multiply-add is 2 FLOPs). With `perf` on the PATH, ResNet-50 is also profiled by symbol and
@@ -69,9 +70,9 @@ class LeNet5(torch.nn.Module):
 class Functional(torch.nn.Module):
     """The official WRN code is a function over a parameter dict; this makes it exportable."""
 
-    def __init__(self, forward):
+    def __init__(self, params, forward):
         super().__init__()
-        self.f = forward
+        self.params, self.f = params, forward
 
     def forward(self, x):
         return self.f(x)
@@ -89,8 +90,8 @@ def torch_model(name: str) -> tuple[torch.nn.Module, int, int]:
         timm_name, size = reference.TIMM[name]
         return timm.create_model(timm_name, pretrained=False), size, 3
     if name in reference.CIFAR_WRN:
-        _, forward = cm.wrn(*reference.CIFAR_WRN[name])
-        return Functional(forward), 32, 3
+        params, forward = cm.wrn(*reference.CIFAR_WRN[name])
+        return Functional(params, forward), 32, 3
     if name in reference.CIFAR_PREACT:
         return cm.PreActResNet(*reference.CIFAR_PREACT[name]), 32, 3
     if name in reference.CIFAR_DENSENET:
@@ -99,6 +100,12 @@ def torch_model(name: str) -> tuple[torch.nn.Module, int, int]:
         return cm.CifarResNet(*reference.CIFAR_RESNET[name]), 32, 3
     kwargs = {"init_weights": False, "aux_logits": False} if name == "googlenet" else {}
     return torchvision.models.get_model(name, weights=None, **kwargs), 224, 3
+
+
+def settle() -> None:
+    """Lets the last framework's idle worker threads stop spin-waiting (OpenMP's and ORT's spin
+    for a while after their last task) before the next framework is timed."""
+    time.sleep(1.0)
 
 
 def median_ms(f, warmup: int, runs: int) -> float:
@@ -118,18 +125,20 @@ def zoo_list(zoo: Path) -> list[str]:
     return [n for n in names if re.fullmatch(r"[a-z0-9_]+", n)]
 
 
-def bench_burn(zoo: Path, name: str, args) -> dict:
+def bench_burn(zoo: Path, name: str, args, pth: Path) -> dict:
+    """`zoo bench`, also timing the load of the reference's own state dict from `pth`."""
     cmd = [zoo, "bench", "--model", name, "--json", "--runs", str(args.runs),
            "--warmup", str(args.warmup), "--batch", ",".join(map(str, args.batch))]
     env = {**os.environ, "RAYON_NUM_THREADS": str(args.threads)}
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    run = subprocess.run(cmd + ["--weights", str(pth)], capture_output=True, text=True, env=env)
+    if run.returncode != 0:  # a layout the zoo's key map does not cover: time the rest
+        print(f"{name}: no .pth load time ({run.stderr.strip()[-200:]})", flush=True)
+        run = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 @torch.inference_mode()
-def bench_peers(name: str, args, tmp: Path) -> dict:
-    model, size, channels = torch_model(name)
-    model.eval()
+def bench_peers(name: str, model: torch.nn.Module, size: int, channels: int, args, tmp: Path) -> dict:
     row = {}
     x1 = torch.randn(1, channels, size, size)
     with FlopCounterMode(display=False) as counter:
@@ -138,16 +147,20 @@ def bench_peers(name: str, args, tmp: Path) -> dict:
     onnx_path = tmp / f"{name}.onnx"
     torch.onnx.export(model, (x1,), onnx_path, dynamo=False, input_names=["x"],
                       output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
+    inputs = {b: torch.randn(b, channels, size, size) for b in args.batch}
+    for b, x in inputs.items():
+        row[f"torch_batch{b}_ms"] = median_ms(lambda: model(x), args.warmup, args.runs)
+    settle()
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = args.threads
     opts.inter_op_num_threads = 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
-    for b in args.batch:
-        x = torch.randn(b, channels, size, size)
+    for b, x in inputs.items():
         xn = x.numpy()
-        row[f"torch_batch{b}_ms"] = median_ms(lambda: model(x), args.warmup, args.runs)
         row[f"ort_batch{b}_ms"] = median_ms(lambda: session.run(None, {"x": xn}), args.warmup, args.runs)
+    del session
+    settle()
     onnx_path.unlink()
     for extra in tmp.iterdir():  # external-data files of the larger exports
         extra.unlink()
@@ -331,17 +344,18 @@ def write_markdown(rows, prof, args, path: Path, chart_path: Path, started: str,
         "## Loading and memory (Burn)",
         "",
         "Load = build the model, then read and apply its burnpack file; read = reading the same "
-        "file's bytes into memory and nothing else (page cache warm for both). Peak = the "
-        "process's peak resident memory over the whole `zoo bench` run.",
+        "file's bytes into memory and nothing else (page cache warm for both); load .pth = the "
+        "same from the reference model's own `torch.save`d state dict (name mapping included). "
+        "Peak = the process's peak resident memory over the whole `zoo bench` run.",
         "",
-        "| variant | params | burnpack MiB | read ms | load ms | load ÷ read | peak MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| variant | params | burnpack MiB | read ms | load ms | load ÷ read | load .pth ms | peak MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         ratio = r["load_bpk_ms"] / r["read_bpk_ms"] if r.get("read_bpk_ms") else None
         lines.append(f"| {r['variant']} | {r['params']:,} | {fmt(r.get('bpk_mib'))} | "
                      f"{fmt(r.get('read_bpk_ms'))} | {fmt(r.get('load_bpk_ms'))} | {fmt(ratio, 2)} | "
-                     f"{fmt(r.get('peak_mib'))} |")
+                     f"{fmt(r.get('load_weights_ms'))} | {fmt(r.get('peak_mib'))} |")
     if prof:
         lines += [
             "",
@@ -379,8 +393,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             t = time.time()
-            row = bench_burn(args.zoo, name, args)
-            row.update(bench_peers(name, args, Path(tmp)))
+            model, size, channels = torch_model(name)
+            model.eval()
+            pth = Path(tmp) / f"{name}.pth"
+            state = model.params if isinstance(model, Functional) else model.state_dict()
+            torch.save({k: v.contiguous() for k, v in state.items()}, pth)
+            settle()
+            row = bench_burn(args.zoo, name, args, pth)
+            pth.unlink()
+            row.update(bench_peers(name, model, size, channels, args, Path(tmp)))
             for b in args.batch:
                 row[f"burn_batch{b}_ms"] = row.pop(f"batch{b}_ms", None)
                 row.pop(f"batch{b}_images_per_s", None)
