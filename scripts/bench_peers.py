@@ -2,18 +2,21 @@
 """Benchmark every zoo variant against PyTorch eager and ONNX Runtime on this machine.
 
 For each variant, back to back so that all three see the same machine state: `zoo bench`
-(Burn, flex device; BatchNorm folded), then PyTorch eager (`inference_mode`), then ONNX Runtime
-(all graph optimisations) on an ONNX export of the same architecture, each framework
-starting after the previous one's worker threads have gone idle. The same thread count,
-batch sizes, warm-up and number of timed runs for all three; the median is reported. Weights
-are random: timing does not depend on them. FLOPs are counted by `torch.utils.flop_counter`
-(a multiply-add is 2 FLOPs). With `perf` on the PATH, ResNet-50 is also profiled by symbol and
+(Burn, flex device, the zoo's convolution engine; BatchNorm folded), then PyTorch eager
+(`inference_mode`), then ONNX Runtime (all graph optimisations) on an ONNX export of the same
+architecture. Each framework runs in a process of its own (so each has its own peak memory),
+after the previous one's worker threads have gone idle. The same thread count, batch sizes,
+warm-up and number of timed runs for all three; the median is reported, and so is the CPU time
+÷ wall time of the timed runs: the threads each framework actually kept busy. Weights are
+random: timing does not depend on them. FLOPs are counted by `torch.utils.flop_counter` (a
+multiply-add is 2 FLOPs). With `perf` on the PATH, ResNet-50 is also profiled by symbol and
 the time is split by op type.
 
-Writes BENCHMARKS.md (tables, summary against the goals of issue 8, machine and versions), an
+Writes BENCHMARKS.md (tables, summary against the goals of issue 13, machine and versions), an
 SVG chart of the batch-1 ratios, and the raw figures as JSON.
 
 Usage: scripts/bench.sh [--runs N] [--warmup N] [--threads T] [VARIANT ...]
+(`--worker torch|ort` is the script timing one framework in a child process.)
 """
 
 import argparse
@@ -108,15 +111,24 @@ def settle() -> None:
     time.sleep(1.0)
 
 
-def median_ms(f, warmup: int, runs: int) -> float:
+def timed(f, warmup: int, runs: int) -> tuple[float, float]:
+    """Median milliseconds of `runs` calls after `warmup`, and CPU time ÷ wall time over them."""
     for _ in range(warmup):
         f()
     times = []
+    cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(runs):
         t = time.perf_counter()
         f()
         times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1e3
+    busy = (time.process_time() - cpu) / (time.perf_counter() - wall)
+    return statistics.median(times) * 1e3, busy
+
+
+def peak_mib() -> float:
+    """This process's peak resident memory (Linux reports ru_maxrss in KiB)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def zoo_list(zoo: Path) -> list[str]:
@@ -128,7 +140,8 @@ def zoo_list(zoo: Path) -> list[str]:
 def bench_burn(zoo: Path, name: str, args, pth: Path) -> dict:
     """`zoo bench`, also timing the load of the reference's own state dict from `pth`."""
     cmd = [zoo, "bench", "--model", name, "--json", "--runs", str(args.runs),
-           "--warmup", str(args.warmup), "--batch", ",".join(map(str, args.batch))]
+           "--warmup", str(args.warmup), "--batch", ",".join(map(str, args.batch)),
+           "--threads", str(args.threads)]
     env = {**os.environ, "RAYON_NUM_THREADS": str(args.threads)}
     run = subprocess.run(cmd + ["--weights", str(pth)], capture_output=True, text=True, env=env)
     if run.returncode != 0:  # a layout the zoo's key map does not cover: time the rest
@@ -137,29 +150,24 @@ def bench_burn(zoo: Path, name: str, args, pth: Path) -> dict:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-@torch.inference_mode()
 def bench_peers(name: str, model: torch.nn.Module, size: int, channels: int, args, tmp: Path) -> dict:
+    """PyTorch, then ONNX Runtime on an export of `model`, each in a worker process."""
     row = {}
     x1 = torch.randn(1, channels, size, size)
-    with FlopCounterMode(display=False) as counter:
+    with torch.inference_mode(), FlopCounterMode(display=False) as counter:
         model(x1)
     row["gflop"] = counter.get_total_flops() / 1e9
     onnx_path = tmp / f"{name}.onnx"
-    torch.onnx.export(model, (x1,), onnx_path, dynamo=False, input_names=["x"],
-                      output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
-    inputs = {b: torch.randn(b, channels, size, size) for b in args.batch}
-    for b, x in inputs.items():
-        row[f"torch_batch{b}_ms"] = median_ms(lambda: model(x), args.warmup, args.runs)
-    settle()
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = args.threads
-    opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
-    for b, x in inputs.items():
-        xn = x.numpy()
-        row[f"ort_batch{b}_ms"] = median_ms(lambda: session.run(None, {"x": xn}), args.warmup, args.runs)
-    del session
+    with torch.inference_mode():
+        torch.onnx.export(model, (x1,), onnx_path, dynamo=False, input_names=["x"],
+                          output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
+    for framework in ("torch", "ort"):
+        settle()
+        cmd = [sys.executable, __file__, "--worker", framework, "--onnx", str(onnx_path),
+               "--runs", str(args.runs), "--warmup", str(args.warmup), "--threads", str(args.threads),
+               "--batch", ",".join(map(str, args.batch)), "--zoo", str(args.zoo), name]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        row.update({f"{framework}_{k}": v for k, v in json.loads(out.strip().splitlines()[-1]).items()})
     settle()
     onnx_path.unlink()
     for extra in tmp.iterdir():  # external-data files of the larger exports
@@ -167,9 +175,34 @@ def bench_peers(name: str, model: torch.nn.Module, size: int, channels: int, arg
     return row
 
 
+@torch.inference_mode()
+def worker(framework: str, name: str, args) -> None:
+    """Times one framework on one variant and prints its figures as one JSON line."""
+    model, size, channels = torch_model(name)
+    model.eval()
+    if framework == "torch":
+        forward = model
+    else:
+        del model
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = args.threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(str(args.onnx), opts, providers=["CPUExecutionProvider"])
+        forward = lambda x: session.run(None, {"x": x.numpy()})
+    row = {}
+    for b in args.batch:
+        x = torch.randn(b, channels, size, size)
+        row[f"batch{b}_ms"], row[f"batch{b}_cpu_per_wall"] = timed(lambda: forward(x), args.warmup, args.runs)
+    row["peak_mib"] = peak_mib()
+    print(json.dumps(row))
+
+
 # Symbol patterns → op type, first match wins (perf's symbol column).
 OP_TYPES = [
-    ("GEMM micro-kernels", r"gemm_f32::microkernel"),
+    ("engine micro-kernels (zoo-kernels)", r"zoo_kernels::gemm"),
+    ("engine packing, im2col (zoo-kernels)", r"zoo_kernels"),
+    ("flex GEMM micro-kernels", r"gemm_f32::microkernel"),
     ("GEMM packing and dispatch", r"gemm"),
     ("convolution layout (NHWC, im2col, scatter)", r"conv"),
     ("pooling", r"pool"),
@@ -188,7 +221,8 @@ def profile(zoo: Path, args) -> list[tuple[str, float]] | None:
         data = Path(d) / "perf.data"
         env = {**os.environ, "RAYON_NUM_THREADS": str(args.threads)}
         rec = subprocess.run(["perf", "record", "-F", "999", "-o", data, "--", zoo, "bench",
-                              "--model", "resnet50", "--batch", "8", "--runs", "5", "--warmup", "1"],
+                              "--model", "resnet50", "--batch", "8", "--runs", "5", "--warmup", "1",
+                              "--threads", str(args.threads)],
                              capture_output=True, text=True, env=env)
         if rec.returncode != 0:
             print(f"perf record failed; no profile:\n{rec.stderr[-500:]}", flush=True)
@@ -270,38 +304,61 @@ def chart(rows: list[dict], path: Path) -> None:
     path.write_text("\n".join(out) + "\n")
 
 
+# Where Winograd applies (3×3 stride-1 convolutions dominate): issue 13's ≤ 0.8 × ORT target.
+WINOGRAD_FAMILIES = re.compile(r"vgg|resnet(18|34|20|32|44|56|110|1202)$|preact_|wrn_")
+
+
 def write_markdown(rows, prof, args, path: Path, chart_path: Path, started: str, zoo: Path) -> None:
     b1 = [r for r in rows if r.get("burn_over_torch_b1")]
     faster = [r["variant"] for r in b1 if r["burn_over_torch_b1"] < 1.0]
     slower = [r["variant"] for r in b1 if r["burn_over_torch_b1"] >= 1.0]
     gm_ort = geomean([r.get("burn_over_ort_b1") for r in rows])
     gm_torch = geomean([r.get("burn_over_torch_b1") for r in rows])
+    wino = [r for r in rows if WINOGRAD_FAMILIES.search(r["variant"])]
+    gm_wino = geomean([r.get("burn_over_ort_b1") for r in wino])
     r50 = next((r for r in rows if r["variant"] == "resnet50"), None)
     load_ratio = r50["load_bpk_ms"] / r50["read_bpk_ms"] if r50 else None
     met = lambda ok: "**met**" if ok else "**not met**"
     big = max(args.batch)
+    through = [r for r in rows if r["variant"] in ("resnet50", "vgg16", "densenet121")
+               and r.get(f"burn_batch{big}_ms") and r.get(f"ort_batch{big}_ms")]
+    through_ok = [r["variant"] for r in through if r[f"burn_batch{big}_ms"] <= r[f"ort_batch{big}_ms"]]
+    mem = [r for r in rows if r.get("burn_peak_mib") and r.get("torch_peak_mib")]
+    mem_over = [r["variant"] for r in mem if r["burn_peak_mib"] > r["torch_peak_mib"]]
     lines = [
         "# Benchmarks",
         "",
         f"Produced by `scripts/bench.sh` (runs {args.runs}, warm-up {args.warmup}, batches "
-        f"{', '.join(map(str, args.batch))}, {args.threads} threads for every framework) on "
+        f"{', '.join(map(str, args.batch))}, {args.threads} threads given to every framework) on "
         f"{started}. Do not edit by hand: run the command again.",
         "",
         f"- Machine: {machine()}",
         f"- Software: {versions(zoo)}",
-        "- Burn: `zoo bench` on the flex device, BatchNorm folded into the convolutions "
-        "(`Fuse::fused`); PyTorch: eager, `torch.inference_mode()`; ONNX Runtime: CPU provider, "
-        "all graph optimisations, an export of the same architecture (TorchScript exporter).",
-        "- Each variant is timed by the three back to back (interleaved), so a ratio compares "
-        "like with like even when the shared machine's speed drifts between variants. Weights "
-        "are random. Times are medians.",
+        "- Burn: `zoo bench --threads T` on the flex device, BatchNorm folded into the "
+        "convolutions (`Fuse::fused`), convolutions by the zoo's engine (`zoo-kernels`); "
+        "PyTorch: eager, `torch.inference_mode()`, `set_num_threads(T)`; ONNX Runtime: CPU "
+        "provider, all graph optimisations, `intra_op_num_threads = T`, an export of the same "
+        "architecture (TorchScript exporter). Each framework runs in a process of its own.",
+        "- Threads used = CPU time ÷ wall time over the timed runs (what each framework really "
+        "kept busy, not what it was told). Each variant is timed by the three back to back "
+        "(interleaved), so a ratio compares like with like even when the shared machine's speed "
+        "drifts between variants. Weights are random. Times are medians.",
         "",
-        "## Against the goals (issue 8)",
+        "## Against the goals (issue 13)",
         "",
         f"- Every variant faster than PyTorch eager at batch 1: {met(not slower and bool(b1))} — "
-        f"{len(faster)} of {len(b1)} faster; geometric mean Burn ÷ PyTorch {fmt(gm_torch, 2)}×.",
+        f"{len(faster)} of {len(b1)} faster; geometric mean Burn ÷ PyTorch {fmt(gm_torch, 2)}×"
+        + (f"; slower: {', '.join(slower)}." if slower else "."),
         f"- Geometric mean Burn ÷ ONNX Runtime at batch 1 ≤ 1.0×: {met(gm_ort <= 1.0)} — "
         f"{fmt(gm_ort, 2)}×.",
+        f"- Where Winograd applies (VGG, ResNet-18/34, the CIFAR ResNets and WRNs; {len(wino)} "
+        f"variants here) ≤ 0.8×: {met(bool(wino) and gm_wino <= 0.8)} — {fmt(gm_wino, 2)}×.",
+        f"- Batch-{big} throughput ≥ ORT on ResNet-50, VGG-16, DenseNet-121: "
+        f"{met(len(through) == 3 and len(through_ok) == 3)} — "
+        + (", ".join(f"{r['variant']} {r[f'burn_batch{big}_ms'] / r[f'ort_batch{big}_ms']:.2f}× ORT's time"
+                     for r in through) or "not measured") + ".",
+        f"- Peak memory ≤ PyTorch's for every variant: {met(bool(mem) and not mem_over)}"
+        + (f" — over: {', '.join(mem_over)}." if mem_over else "."),
         f"- Loading a Burn-format ResNet-50 ≤ 2× the time to read its bytes: "
         f"{met(load_ratio is not None and load_ratio <= 2.0)} — "
         f"{fmt(r50 and r50['load_bpk_ms'])} ms against {fmt(r50 and r50['read_bpk_ms'])} ms, "
@@ -311,9 +368,12 @@ def write_markdown(rows, prof, args, path: Path, chart_path: Path, started: str,
         "",
         "## Latency at batch 1",
         "",
-        "| variant | GFLOP | Burn ms | PyTorch ms | ORT ms | Burn ÷ PyTorch | Burn ÷ ORT | Burn GFLOP/s | ORT GFLOP/s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "Threads used: CPU time ÷ wall time, Burn / PyTorch / ORT.",
+        "",
+        "| variant | GFLOP | Burn ms | PyTorch ms | ORT ms | Burn ÷ PyTorch | Burn ÷ ORT | Burn GFLOP/s | ORT GFLOP/s | threads used |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    used = lambda r, b: " / ".join(fmt(r.get(f"{fw}_batch{b}_cpu_per_wall")) for fw in ("burn", "torch", "ort"))
     for r in rows:
         g = r.get("gflop")
         gps = lambda ms: g * 1e3 / ms if g and ms else None
@@ -321,14 +381,14 @@ def write_markdown(rows, prof, args, path: Path, chart_path: Path, started: str,
             f"| {r['variant']} | {fmt(g, 2)} | {fmt(r.get('burn_batch1_ms'))} | "
             f"{fmt(r.get('torch_batch1_ms'))} | {fmt(r.get('ort_batch1_ms'))} | "
             f"{fmt(r.get('burn_over_torch_b1'), 2)} | {fmt(r.get('burn_over_ort_b1'), 2)} | "
-            f"{fmt(gps(r.get('burn_batch1_ms')))} | {fmt(gps(r.get('ort_batch1_ms')))} |")
+            f"{fmt(gps(r.get('burn_batch1_ms')))} | {fmt(gps(r.get('ort_batch1_ms')))} | {used(r, 1)} |")
     if big != 1:
         lines += [
             "",
             f"## Throughput at batch {big} (images/s)",
             "",
-            "| variant | Burn | PyTorch | ORT | Burn ÷ PyTorch (time) | Burn ÷ ORT (time) | Burn GFLOP/s |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| variant | Burn | PyTorch | ORT | Burn ÷ PyTorch (time) | Burn ÷ ORT (time) | Burn GFLOP/s | threads used |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in rows:
             ips = lambda k: big * 1e3 / r[k] if r.get(k) else None
@@ -338,24 +398,28 @@ def write_markdown(rows, prof, args, path: Path, chart_path: Path, started: str,
             lines.append(
                 f"| {r['variant']} | {fmt(ips(f'burn_batch{big}_ms'))} | {fmt(ips(f'torch_batch{big}_ms'))} | "
                 f"{fmt(ips(f'ort_batch{big}_ms'))} | {fmt(ratio(f'torch_batch{big}_ms'), 2)} | "
-                f"{fmt(ratio(f'ort_batch{big}_ms'), 2)} | {fmt(g * big * 1e3 / burn_ms if g and burn_ms else None)} |")
+                f"{fmt(ratio(f'ort_batch{big}_ms'), 2)} | {fmt(g * big * 1e3 / burn_ms if g and burn_ms else None)} | "
+                f"{used(r, big)} |")
     lines += [
         "",
-        "## Loading and memory (Burn)",
+        "## Loading and memory",
         "",
         "Load = build the model, then read and apply its burnpack file; read = reading the same "
         "file's bytes into memory and nothing else (page cache warm for both); load .pth = the "
         "same from the reference model's own `torch.save`d state dict (name mapping included). "
-        "Peak = the process's peak resident memory over the whole `zoo bench` run.",
+        "Peak = each framework's process's peak resident memory over its whole run (Burn: "
+        "`zoo bench`, which also saves and loads the model; PyTorch and ORT: the worker, "
+        "interpreter and libraries included).",
         "",
-        "| variant | params | burnpack MiB | read ms | load ms | load ÷ read | load .pth ms | peak MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| variant | params | burnpack MiB | read ms | load ms | load ÷ read | load .pth ms | peak MiB Burn | PyTorch | ORT |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         ratio = r["load_bpk_ms"] / r["read_bpk_ms"] if r.get("read_bpk_ms") else None
         lines.append(f"| {r['variant']} | {r['params']:,} | {fmt(r.get('bpk_mib'))} | "
                      f"{fmt(r.get('read_bpk_ms'))} | {fmt(r.get('load_bpk_ms'))} | {fmt(ratio, 2)} | "
-                     f"{fmt(r.get('load_weights_ms'))} | {fmt(r.get('peak_mib'))} |")
+                     f"{fmt(r.get('load_weights_ms'))} | {fmt(r.get('burn_peak_mib'))} | "
+                     f"{fmt(r.get('torch_peak_mib'))} | {fmt(r.get('ort_peak_mib'))} |")
     if prof:
         lines += [
             "",
@@ -381,8 +445,15 @@ def main() -> None:
     ap.add_argument("--chart", type=Path, default=ROOT / "docs" / "benchmarks.svg")
     ap.add_argument("--json", type=Path, default=ROOT / "docs" / "benchmarks.json")
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--worker", choices=["torch", "ort"], help=argparse.SUPPRESS)
+    ap.add_argument("--onnx", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("variants", nargs="*")
     args = ap.parse_args()
+    if args.worker:
+        torch.set_num_threads(args.threads)
+        torch.set_num_interop_threads(1)
+        worker(args.worker, args.variants[0], args)
+        return
     if 1 not in args.batch:
         sys.exit("--batch must include 1 (the goals are stated at batch 1)")
     torch.set_num_threads(args.threads)
@@ -404,7 +475,9 @@ def main() -> None:
             row.update(bench_peers(name, model, size, channels, args, Path(tmp)))
             for b in args.batch:
                 row[f"burn_batch{b}_ms"] = row.pop(f"batch{b}_ms", None)
+                row[f"burn_batch{b}_cpu_per_wall"] = row.pop(f"batch{b}_cpu_per_wall", None)
                 row.pop(f"batch{b}_images_per_s", None)
+            row["burn_peak_mib"] = row.pop("peak_mib", None)
             if row.get("burn_batch1_ms"):
                 row["burn_over_torch_b1"] = row["burn_batch1_ms"] / row["torch_batch1_ms"]
                 row["burn_over_ort_b1"] = row["burn_batch1_ms"] / row["ort_batch1_ms"]

@@ -31,6 +31,7 @@ pub mod alexnet {
 }
 pub use zoo_blocks as blocks;
 pub use zoo_blocks::Fuse;
+pub use zoo_blocks::engine::{set_threads, threads};
 /// The densenet family, with its published weights.
 pub mod densenet {
     pub use crate::pretrained::{

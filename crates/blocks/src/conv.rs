@@ -4,6 +4,7 @@ use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, PaddingConfig2d};
 
+use crate::engine::conv_fused;
 use crate::norm::{BatchNorm, Fuse, fold};
 use burn::tensor::{Device, Tensor};
 
@@ -149,12 +150,12 @@ impl ConvBn {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.bn.forward(self.conv.forward(x))
+        conv_fused(&self.conv, Some(&self.bn), x, None, false)
     }
 
     /// Conv-BN-ReLU: torchvision's `BasicConv2d` (GoogLeNet, Inception).
     pub fn forward_relu(&self, x: Tensor<4>) -> Tensor<4> {
-        burn::tensor::activation::relu(self.forward(x))
+        conv_fused(&self.conv, Some(&self.bn), x, None, true)
     }
 }
 

@@ -6,6 +6,7 @@
 //! ImageNet normalisation.
 
 pub mod conv;
+pub mod engine;
 pub mod head;
 pub mod image;
 pub mod norm;
@@ -19,6 +20,7 @@ pub mod transform;
 
 pub use burn;
 pub use conv::{ConvBn, ConvInit, ConvSpec, batch_norm, conv1x1, conv2d, conv3x3};
+pub use engine::conv_fused;
 pub use head::{global_avg_pool, linear, linear_normal};
 pub use image::{ImageError, load_grey, load_rgb};
 pub use norm::{BatchNorm, Fuse, fold};

@@ -10,6 +10,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::conv::{batch_norm, conv1x1, conv3x3};
+use crate::engine::conv;
 use crate::norm::{BatchNorm, Fuse, fold};
 
 #[derive(Module, Debug)]
@@ -37,9 +38,9 @@ impl PreActBlock {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let o1 = relu(self.bn0.forward(x.clone()));
-        let y = self.conv0.forward(o1.clone());
+        let y = conv(&self.conv0, o1.clone());
         let o2 = self.dropout.forward(relu(self.bn1.forward(y)));
-        let z = self.conv1.forward(o2);
+        let z = conv(&self.conv1, o2);
         match &self.convdim {
             Some(proj) => z + proj.forward(o1),
             None => z + x,
@@ -78,9 +79,9 @@ impl PreActBottleneck {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let o = relu(self.bn1.forward(x.clone()));
-        let y = self.conv1.forward(o.clone());
-        let y = self.conv2.forward(relu(self.bn2.forward(y)));
-        let y = self.conv3.forward(relu(self.bn3.forward(y)));
+        let y = conv(&self.conv1, o.clone());
+        let y = conv(&self.conv2, relu(self.bn2.forward(y)));
+        let y = conv(&self.conv3, relu(self.bn3.forward(y)));
         match &self.shortcut {
             Some(proj) => y + proj.forward(o),
             None => y + x,

@@ -4,10 +4,10 @@
 
 use burn::module::Module;
 use burn::nn::conv::Conv2d;
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::conv::{ConvBn, batch_norm, conv1x1, conv3x3};
+use crate::engine::conv_fused;
 use crate::norm::{BatchNorm, Fuse, fold};
 use crate::shortcut::{Shortcut, ShortcutKind};
 
@@ -121,9 +121,8 @@ impl BasicBlock {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let identity = shortcut(&self.downsample, x.clone());
-        let out = relu(self.bn1.forward(self.conv1.forward(x)));
-        let out = self.bn2.forward(self.conv2.forward(out));
-        relu(out + identity)
+        let out = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
+        conv_fused(&self.conv2, Some(&self.bn2), out, Some(identity), true)
     }
 }
 
@@ -156,10 +155,9 @@ impl Bottleneck {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let identity = shortcut(&self.downsample, x.clone());
-        let out = relu(self.bn1.forward(self.conv1.forward(x)));
-        let out = relu(self.bn2.forward(self.conv2.forward(out)));
-        let out = self.bn3.forward(self.conv3.forward(out));
-        relu(out + identity)
+        let out = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
+        let out = conv_fused(&self.conv2, Some(&self.bn2), out, None, true);
+        conv_fused(&self.conv3, Some(&self.bn3), out, Some(identity), true)
     }
 }
 

@@ -26,6 +26,6 @@ impl SeparableConv2d {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.pointwise.forward(self.conv1.forward(x))
+        crate::engine::conv(&self.pointwise, crate::engine::conv(&self.conv1, x))
     }
 }

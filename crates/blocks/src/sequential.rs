@@ -9,6 +9,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig, LocalResponseNorm, PaddingConfig2d, Relu};
 use burn::tensor::Tensor;
 
+use crate::engine::conv_fused;
 use crate::norm::{BatchNorm, Fuse, fold};
 use crate::separable::SeparableConv2d;
 
@@ -55,8 +56,30 @@ pub fn max_pool(kernel: usize, stride: usize, padding: usize, ceil: bool) -> Max
 }
 
 /// Runs `x` through `layers` in order.
-pub fn sequential(layers: &[Layer], x: Tensor<4>) -> Tensor<4> {
-    layers.iter().fold(x, |x, layer| layer.forward(x))
+///
+/// A convolution with the BatchNorm and ReLU right after it runs as one fused call
+/// ([`conv_fused`]).
+pub fn sequential(layers: &[Layer], mut x: Tensor<4>) -> Tensor<4> {
+    let mut i = 0;
+    while i < layers.len() {
+        let Layer::Conv(conv) = &layers[i] else {
+            x = layers[i].forward(x);
+            i += 1;
+            continue;
+        };
+        i += 1;
+        let bn = match layers.get(i) {
+            Some(Layer::BatchNorm(bn)) => {
+                i += 1;
+                Some(bn)
+            }
+            _ => None,
+        };
+        let relu = matches!(layers.get(i), Some(Layer::Relu(_)));
+        i += usize::from(relu);
+        x = conv_fused(conv, bn, x, None, relu);
+    }
+    x
 }
 
 /// One entry of a sequential classifier over flat features.

@@ -30,6 +30,12 @@ pub struct Args {
     /// Time the model as built, without folding its BatchNorms into the convolutions first.
     #[arg(long)]
     pub no_fuse: bool,
+    /// Threads of the pool (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Convolve with Burn's flex backend instead of the zoo's engine (for comparison).
+    #[arg(long)]
+    pub flex_conv: bool,
 }
 
 type Error = Box<dyn std::error::Error>;
@@ -42,6 +48,20 @@ fn median(mut xs: Vec<f64>) -> f64 {
     } else {
         (xs[n / 2 - 1] + xs[n / 2]) / 2.0
     }
+}
+
+/// CPU time (user + system, all threads) the process has used so far, in seconds.
+fn cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage writes into the zeroed struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+            let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+            return secs(usage.ru_utime) + secs(usage.ru_stime);
+        }
+    }
+    f64::NAN
 }
 
 /// The process's peak resident set since the last reset, in MiB (Linux; `None` elsewhere).
@@ -104,8 +124,12 @@ fn bench(v: &Variant, args: &Args, device: &Device) -> Result<serde_json::Value,
         (0..args.warmup).for_each(|_| {
             run();
         });
+        let (cpu, wall) = (cpu_seconds(), Instant::now());
         let ms = median((0..args.runs.max(1)).map(|_| run()).collect()) * 1e3;
+        // The threads actually used, measured: CPU time over wall time of the timed runs.
+        let busy = (cpu_seconds() - cpu) / wall.elapsed().as_secs_f64();
         row[format!("batch{b}_ms")] = ms.into();
+        row[format!("batch{b}_cpu_per_wall")] = busy.into();
         row[format!("batch{b}_images_per_s")] = (b as f64 * 1e3 / ms).into();
     }
     if let Some(peak) = peak_mib(false) {
@@ -123,13 +147,22 @@ pub fn run(args: Args) -> Result<(), Error> {
                 .ok_or_else(|| format!("unknown model `{}` (see `zoo list`)", args.model))?,
         ]
     };
+    if let Some(n) = args.threads {
+        burn_zoo::set_threads(n)?;
+    }
+    if args.flex_conv {
+        burn_zoo::blocks::engine::set_enabled(false);
+    }
     let device = Device::default();
-    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| {
-        std::thread::available_parallelism().map_or("?".into(), |n| n.to_string())
-    });
+    let threads = burn_zoo::threads();
     if !args.json {
         println!(
-            "flex device, {threads} threads, median of {} runs after {} warm-up, {}",
+            "flex device, {threads} threads, convolutions by {}, median of {} runs after {} warm-up, {}",
+            if args.flex_conv {
+                "flex"
+            } else {
+                "the zoo's engine"
+            },
             args.runs,
             args.warmup,
             if args.no_fuse {
@@ -141,7 +174,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         let batches: Vec<String> = args
             .batch
             .iter()
-            .map(|b| format!("b{b} ms  b{b} img/s"))
+            .map(|b| format!("b{b} ms  b{b} img/s  b{b} cpu"))
             .collect();
         println!(
             "{:<18} {:>10} {:>10}  {}  {:>9} {:>9}",
@@ -169,9 +202,10 @@ pub fn run(args: Args) -> Result<(), Error> {
             .iter()
             .map(|b| {
                 format!(
-                    "{:>8} {:>9}",
+                    "{:>8} {:>9} {:>7}",
                     f(&format!("batch{b}_ms")),
-                    f(&format!("batch{b}_images_per_s"))
+                    f(&format!("batch{b}_images_per_s")),
+                    f(&format!("batch{b}_cpu_per_wall"))
                 )
             })
             .collect();

@@ -8,6 +8,7 @@ use burn_zoo::{ImportOptions, variant};
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bench_layers;
 mod classify;
 mod eval;
 mod info;
@@ -56,6 +57,9 @@ enum Command {
     Eval(eval::Args),
     /// Latency, throughput, load time and peak memory of one variant or `all`, on this machine.
     Bench(bench::Args),
+    /// Every distinct convolution of some variants, timed alone: the zoo's engine against
+    /// flex's own, as GFLOP/s and a share of the measured FMA peak.
+    BenchLayers(bench_layers::Args),
     /// Convert a .pth/.pt/.safetensors checkpoint or an ONNX model's weights into Burn's
     /// format (.bpk), checking that every tensor fits the model.
     Convert {
@@ -140,6 +144,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Info { model } => info::info(&model)?,
         Command::Eval(args) => eval::run(args)?,
         Command::Bench(args) => bench::run(args)?,
+        Command::BenchLayers(args) => bench_layers::run(args)?,
         Command::Convert {
             model,
             from,

@@ -104,7 +104,7 @@ pub struct CifarDenseNet {
 impl CifarDenseNet {
     /// `[n, 3, 32, 32]` normalised images → `[n, num_classes]` logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = dense_block(&self.block1, self.conv0.forward(x));
+        let x = dense_block(&self.block1, zoo_blocks::engine::conv(&self.conv0, x));
         let x = dense_block(&self.block2, self.trans1.forward(x));
         let x = dense_block(&self.block3, self.trans2.forward(x));
         self.fc.forward(global_avg_pool(relu(self.norm.forward(x))))

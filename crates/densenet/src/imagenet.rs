@@ -8,6 +8,7 @@ use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2d;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use zoo_blocks::conv_fused;
 use zoo_blocks::{ConvInit, ConvSpec, batch_norm, global_avg_pool, linear, max_pool};
 use zoo_weights::{KeyMap, ZooModel};
 
@@ -126,7 +127,9 @@ impl DenseNet {
     /// `[n, 3, 224, 224]` ImageNet-normalised images → logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let f = &self.features;
-        let x = f.pool0.forward(relu(f.norm0.forward(f.conv0.forward(x))));
+        let x = f
+            .pool0
+            .forward(conv_fused(&f.conv0, Some(&f.norm0), x, None, true));
         let x = dense_block(&f.denseblock1, x);
         let x = dense_block(&f.denseblock2, f.transition1.forward(x));
         let x = dense_block(&f.denseblock3, f.transition2.forward(x));

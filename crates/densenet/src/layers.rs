@@ -7,6 +7,7 @@ use burn::nn::pool::{AvgPool2d, AvgPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use zoo_blocks::engine::conv;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{ConvInit, ConvSpec, batch_norm};
 
@@ -54,9 +55,9 @@ impl DenseLayer {
     pub fn new_features(&self, x: Tensor<4>) -> Tensor<4> {
         let y = self
             .dropout
-            .forward(self.conv1.forward(relu(self.norm1.forward(x))));
+            .forward(conv(&self.conv1, relu(self.norm1.forward(x))));
         match (&self.norm2, &self.conv2) {
-            (Some(norm), Some(conv)) => self.dropout.forward(conv.forward(relu(norm.forward(y)))),
+            (Some(norm), Some(c)) => self.dropout.forward(conv(c, relu(norm.forward(y)))),
             _ => y,
         }
     }
@@ -130,7 +131,7 @@ impl Transition {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let y = self
             .dropout
-            .forward(self.conv.forward(relu(self.norm.forward(x))));
+            .forward(conv(&self.conv, relu(self.norm.forward(x))));
         self.pool.forward(y)
     }
 }

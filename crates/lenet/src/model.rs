@@ -141,8 +141,8 @@ impl LeNet {
 
     /// `[n, c, h, w]` normalised images → `[n, num_classes]` logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.pool(self.act(self.conv1.forward(x)));
-        let x = self.pool(self.act(self.conv2.forward(x)));
+        let x = self.pool(self.act(zoo_blocks::engine::conv(&self.conv1, x)));
+        let x = self.pool(self.act(zoo_blocks::engine::conv(&self.conv2, x)));
         let x: Tensor<2> = x.flatten(1, 3);
         let x = self.act(self.fc1.forward(x));
         let x = self.act(self.fc2.forward(x));

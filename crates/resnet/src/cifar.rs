@@ -6,8 +6,8 @@
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{
     Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv3x3, global_avg_pool, linear,
@@ -87,7 +87,7 @@ pub struct CifarResNet {
 impl CifarResNet {
     /// `[n, 3, 32, 32]` normalised images → `[n, num_classes]` logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = relu(self.bn1.forward(self.conv1.forward(x)));
+        let x = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
         let x = [&self.layer1, &self.layer2, &self.layer3]
             .into_iter()
             .flatten()

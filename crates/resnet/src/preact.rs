@@ -131,7 +131,7 @@ pub struct PreActResNet {
 impl PreActResNet {
     /// `[n, 3, 32, 32]` normalised images → `[n, num_classes]` logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.conv0.forward(x);
+        let x = zoo_blocks::engine::conv(&self.conv0, x);
         let x = [&self.group0, &self.group1, &self.group2]
             .into_iter()
             .flatten()

@@ -10,6 +10,7 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{Linear, Relu};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{
     ConvSpec, Layer, SeparableConv2d, batch_norm, global_avg_pool, linear, sequential,
@@ -77,7 +78,7 @@ impl XceptionBlock {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let shortcut = match (&self.skip, &self.skipbn) {
-            (Some(conv), Some(bn)) => bn.forward(conv.forward(x.clone())),
+            (Some(conv), Some(bn)) => conv_fused(conv, Some(bn), x.clone(), None, false),
             _ => x.clone(),
         };
         sequential(&self.rep, x) + shortcut
@@ -134,8 +135,8 @@ impl Xception {
 
     /// `[n, 3, 299, 299]` images normalised with [`MEAN`]/[`STD`] → logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = relu(self.bn1.forward(self.conv1.forward(x)));
-        let x = relu(self.bn2.forward(self.conv2.forward(x)));
+        let x = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
+        let x = conv_fused(&self.conv2, Some(&self.bn2), x, None, true);
         let x = self.blocks.iter().fold(x, |x, b| b.forward(x));
         let x = relu(self.bn3.forward(self.conv3.forward(x)));
         let x = relu(self.bn4.forward(self.conv4.forward(x)));

@@ -1,0 +1,109 @@
+//! The CPU convolution engine of burn-zoo.
+//!
+//! Burn's flex backend convolves by im2col into NHWC tiles and the `gemm` crate, converting
+//! layouts and adding bias, ReLU and residuals in separate passes; at batch 1 most layers give
+//! its threads too little to split. This crate computes `relu(conv2d(x, w) + bias + residual)`
+//! on NCHW `f32` slices in one pass: register-blocked micro-kernels (AVX-512 and AVX2/FMA,
+//! detected at run time, with a portable fallback for aarch64 and wasm32), im2col fused into the packing of the
+//! pixel panels, 1×1 convolutions read in place, and work split over images, groups, pixels
+//! and output channels on Rayon's pool.
+//!
+//! ```
+//! use zoo_kernels::{Conv2dShape, Fused, conv2d};
+//! // One 3×3 filter of ones over a 1-channel 3×3 image of ones, padding 1.
+//! let s = Conv2dShape {
+//!     batch: 1, c_in: 1, h: 3, w: 3, c_out: 1, kh: 3, kw: 3,
+//!     stride: [1, 1], padding: [1; 4], dilation: [1, 1], groups: 1,
+//! };
+//! let mut out = vec![0.0; 9];
+//! conv2d(&s, &[1.0; 9], &[1.0; 9], Fused::default(), &mut out).unwrap();
+//! assert_eq!(out, [4.0, 6.0, 4.0, 6.0, 9.0, 6.0, 4.0, 6.0, 4.0]);
+//! ```
+
+mod conv;
+mod gemm;
+mod pack;
+mod peak;
+pub mod reference;
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+pub use conv::{Conv2dShape, ConvError, Fused, conv2d};
+pub use peak::fma_peak_gflops;
+
+/// Sizes the process's Rayon pool, which Burn's flex backend shares, to `threads` (at most
+/// once per process, before anything runs on it; by default Rayon takes every core).
+pub fn set_threads(threads: usize) -> Result<(), rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+}
+
+/// Threads of the pool the engine runs on.
+pub fn threads() -> usize {
+    rayon::current_num_threads()
+}
+
+/// The instruction set the micro-kernels use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    /// 8×32 tiles in 512-bit registers (x86-64 with AVX-512F).
+    Avx512,
+    /// 6×16 tiles in 256-bit registers (x86-64 with AVX2 and FMA).
+    Avx2,
+    /// Plain Rust, any target.
+    Portable,
+}
+
+impl Isa {
+    /// Whether this CPU can run it.
+    pub fn available(self) -> bool {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => std::is_x86_feature_detected!("avx512f"),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => {
+                std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+            }
+            Isa::Portable => true,
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    const ALL: [Isa; 3] = [Isa::Avx512, Isa::Avx2, Isa::Portable];
+}
+
+static ISA: AtomicU8 = AtomicU8::new(u8::MAX);
+
+/// The instruction set in use: the best this CPU has, unless [`set_isa`] or the environment
+/// (`ZOO_KERNELS_ISA=avx2` or `portable`) chose a lesser one.
+pub fn isa() -> Isa {
+    match ISA.load(Ordering::Relaxed) {
+        u8::MAX => {
+            let asked = std::env::var("ZOO_KERNELS_ISA").ok();
+            let best = Isa::ALL
+                .into_iter()
+                .filter(|i| i.available())
+                .find(|i| {
+                    asked
+                        .as_deref()
+                        .is_none_or(|a| format!("{i:?}").eq_ignore_ascii_case(a))
+                })
+                .unwrap_or(Isa::Portable);
+            ISA.store(best as u8, Ordering::Relaxed);
+            best
+        }
+        i => Isa::ALL[i as usize],
+    }
+}
+
+/// Chooses the instruction set (for tests and benchmarks); `false`, and no change, if this CPU
+/// lacks it.
+pub fn set_isa(isa: Isa) -> bool {
+    let ok = isa.available();
+    if ok {
+        ISA.store(isa as u8, Ordering::Relaxed);
+    }
+    ok
+}
