@@ -14,12 +14,13 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use burn::nn::PaddingConfig2d;
 
 use burn::nn::conv::Conv2d;
+use burn::nn::pool::{AvgPool2d, MaxPool2d};
 use burn::tensor::Tensor;
 use burn::tensor::activation::relu;
 
 use crate::norm::BatchNorm;
 
-pub use zoo_kernels::{Conv2dShape, Isa, fma_peak_gflops, isa, set_threads, threads};
+pub use zoo_kernels::{Conv2dShape, Isa, Pool2dShape, fma_peak_gflops, isa, set_threads, threads};
 
 const UNSET: u8 = 0;
 const ON: u8 = 1;
@@ -60,12 +61,17 @@ pub fn conv_fused(
         SHAPES.lock().unwrap_or_else(|e| e.into_inner()).push(shape);
     }
     let pending_bn = bn.filter(|bn| !bn.folded);
-    if pending_bn.is_none()
+    let on = enabled();
+    if on
+        && pending_bn.is_none()
         && let Some(y) = flex::conv(conv, &x, residual.as_ref(), act_relu)
     {
         return y;
     }
-    let y = flex::conv(conv, &x, None, false).unwrap_or_else(|| conv.forward(x));
+    let y = on
+        .then(|| flex::conv(conv, &x, None, false))
+        .flatten()
+        .unwrap_or_else(|| conv.forward(x));
     let y = match pending_bn {
         Some(bn) => bn.forward(y),
         None => y,
@@ -91,16 +97,61 @@ pub fn record_shapes<T>(f: impl FnOnce() -> T) -> (T, Vec<Conv2dShape>) {
     (out, shapes)
 }
 
+/// Max pooling through the engine where it applies (see [`conv_fused`]), Burn's otherwise.
+pub fn max_pool(pool: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
+    let (k, st, ceil) = (pool.kernel_size, pool.stride, pool.ceil_mode);
+    (enabled() && pool.dilation == [1, 1])
+        .then(|| pool_shape(k, st, &pool.padding, ceil, &x))
+        .flatten()
+        .and_then(|s| flex::pool(&s, &x, None))
+        .unwrap_or_else(|| pool.forward(x))
+}
+
+/// Average pooling through the engine where it applies, Burn's otherwise.
+pub fn avg_pool(pool: &AvgPool2d, x: Tensor<4>) -> Tensor<4> {
+    let (k, st, ceil) = (pool.kernel_size, pool.stride, pool.ceil_mode);
+    enabled()
+        .then(|| pool_shape(k, st, &pool.padding, ceil, &x))
+        .flatten()
+        .and_then(|s| flex::pool(&s, &x, Some(pool.count_include_pad)))
+        .unwrap_or_else(|| pool.forward(x))
+}
+
+fn explicit(padding: &PaddingConfig2d) -> Option<[usize; 4]> {
+    match *padding {
+        PaddingConfig2d::Explicit(t, l, b, r) => Some([t, l, b, r]),
+        PaddingConfig2d::Valid => Some([0; 4]),
+        PaddingConfig2d::Same => None,
+    }
+}
+
+fn pool_shape(
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: &PaddingConfig2d,
+    ceil_mode: bool,
+    x: &Tensor<4>,
+) -> Option<Pool2dShape> {
+    let [batch, channels, h, w] = x.dims();
+    Some(Pool2dShape {
+        batch,
+        channels,
+        h,
+        w,
+        kh: kernel[0],
+        kw: kernel[1],
+        stride,
+        padding: explicit(padding)?,
+        ceil_mode,
+    })
+}
+
 /// The engine's description of `conv` applied to `x`; `None` for `Same` padding, which the
 /// zoo never uses.
 pub fn shape(conv: &Conv2d, x: &Tensor<4>) -> Option<Conv2dShape> {
     let [batch, c_in, h, w] = x.dims();
     let [c_out, _, kh, kw] = conv.weight.dims();
-    let padding = match conv.padding {
-        PaddingConfig2d::Explicit(t, l, b, r) => [t, l, b, r],
-        PaddingConfig2d::Valid => [0; 4],
-        PaddingConfig2d::Same => return None,
-    };
+    let padding = explicit(&conv.padding)?;
     Some(Conv2dShape {
         batch,
         c_in,
@@ -125,9 +176,9 @@ pub fn conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
 mod flex {
     use burn::tensor::{DType, Tensor, TensorData};
     use burn_flex::{Flex, FlexTensor};
-    use zoo_kernels::{Conv2dShape, Fused, conv2d};
+    use zoo_kernels::{Conv2dShape, Fused, Pool2dShape, avg_pool2d, conv2d, max_pool2d};
 
-    use super::{Conv2d, enabled, shape};
+    use super::{Conv2d, shape};
 
     /// Grouped convolutions with fewer output channels per group than this go to flex, whose
     /// depthwise path suits them better than a GEMM with a handful of rows.
@@ -151,9 +202,6 @@ mod flex {
         residual: Option<&Tensor<4>>,
         relu: bool,
     ) -> Option<Tensor<4>> {
-        if !enabled() {
-            return None;
-        }
         let shape = shape(conv, x)?;
         let Conv2dShape {
             batch,
@@ -187,11 +235,29 @@ mod flex {
         let data = TensorData::new(out, [batch, c_out, ho, wo]);
         Some(Tensor::from_primitive::<Flex>(FlexTensor::from_data(data)))
     }
+
+    /// Max pooling (`avg: None`) or average pooling with `count_include_pad`.
+    pub(super) fn pool(s: &Pool2dShape, x: &Tensor<4>, avg: Option<bool>) -> Option<Tensor<4>> {
+        let input = primitive(x)?;
+        let [ho, wo] = s.out_hw();
+        let mut out = vec![0f32; s.lens()[1]];
+        match avg {
+            None => max_pool2d(s, values(&input), &mut out),
+            Some(include) => avg_pool2d(s, values(&input), include, &mut out),
+        }
+        .ok()?;
+        let data = TensorData::new(out, [s.batch, s.channels, ho, wo]);
+        Some(Tensor::from_primitive::<Flex>(FlexTensor::from_data(data)))
+    }
 }
 
 #[cfg(not(feature = "flex"))]
 mod flex {
-    use super::{Conv2d, Tensor};
+    use super::{Conv2d, Pool2dShape, Tensor};
+
+    pub(super) fn pool(_: &Pool2dShape, _: &Tensor<4>, _: Option<bool>) -> Option<Tensor<4>> {
+        None
+    }
 
     pub(super) fn conv(
         _: &Conv2d,
@@ -200,5 +266,119 @@ mod flex {
         _: bool,
     ) -> Option<Tensor<4>> {
         None
+    }
+}
+
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    //! The engine against Burn's own ops on random shapes (the kernels crate checks it against
+    //! the textbook definitions; this checks the bridge: layouts, padding, bias, fusion).
+    use super::*;
+    use crate::conv::ConvSpec;
+    use burn::nn::pool::{AvgPool2dConfig, MaxPool2dConfig};
+    use burn::tensor::{Device, Distribution};
+
+    /// A small deterministic generator: the tests need shapes, not statistics.
+    struct Lcg(u64);
+    impl Lcg {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) as usize) % n
+        }
+    }
+
+    fn values(t: Tensor<4>) -> Vec<f32> {
+        t.into_data().to_vec::<f32>().unwrap()
+    }
+
+    fn assert_close(ours: &[f32], burn: &[f32], tol: f32, what: &str) {
+        assert_eq!(ours.len(), burn.len(), "{what}");
+        for (i, (a, b)) in ours.iter().zip(burn).enumerate() {
+            assert!(
+                (a - b).abs() <= tol * b.abs().max(1.0),
+                "{what}: [{i}] engine {a}, Burn {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn convolutions_match_burn_on_random_shapes() {
+        let device = Device::default();
+        let mut rng = Lcg(42);
+        for case in 0..60 {
+            let k = [1, 1, 3, 3, 5, 7, 11][rng.below(7)];
+            let groups = [1, 1, 2, 4][rng.below(4)];
+            let c_in = groups * (1 + rng.below(9));
+            let c_out = groups * (8 + rng.below(20));
+            let (stride, padding) = (1 + rng.below(4), rng.below(k / 2 + 2));
+            let (h, w) = (k + rng.below(20), k + rng.below(20));
+            let conv = ConvSpec::new(c_in, c_out, k)
+                .stride(stride)
+                .padding(padding)
+                .groups(groups)
+                .bias(rng.below(2) == 0)
+                .init(crate::ConvInit::Default)
+                .build(&device);
+            let x = Tensor::<4>::random(
+                [1 + rng.below(5), c_in, h, w],
+                Distribution::Default,
+                &device,
+            );
+            let y = conv.forward(x.clone());
+            let residual = (rng.below(2) == 0).then(|| y.random_like(Distribution::Default));
+            let relu = rng.below(2) == 0;
+            let what = format!("case {case}: {:?}", shape(&conv, &x));
+            let ours = flex::conv(&conv, &x, residual.as_ref(), relu).expect(&what);
+            let burn = residual.map_or(y.clone(), |r| y + r);
+            let burn = if relu {
+                burn::tensor::activation::relu(burn)
+            } else {
+                burn
+            };
+            assert_close(&values(ours), &values(burn), 1e-5, &what);
+        }
+    }
+
+    #[test]
+    fn pooling_matches_burn_on_random_shapes() {
+        let device = Device::default();
+        let mut rng = Lcg(7);
+        for case in 0..60 {
+            let k = 1 + rng.below(5);
+            let (stride, padding, ceil) =
+                (1 + rng.below(3), rng.below(k / 2 + 1), rng.below(2) == 0);
+            let x = Tensor::<4>::random(
+                [
+                    1 + rng.below(3),
+                    1 + rng.below(20),
+                    k + rng.below(15),
+                    k + rng.below(15),
+                ],
+                Distribution::Default,
+                &device,
+            );
+            let p = PaddingConfig2d::Explicit(padding, padding, padding, padding);
+            let max = MaxPool2dConfig::new([k, k])
+                .with_strides([stride, stride])
+                .with_padding(p.clone())
+                .with_ceil_mode(ceil)
+                .init();
+            let what = format!("max case {case}: {:?}", x.dims());
+            let shape = pool_shape([k, k], [stride, stride], &max.padding, ceil, &x).unwrap();
+            let ours = flex::pool(&shape, &x, None).expect(&what);
+            assert_close(&values(ours), &values(max.forward(x.clone())), 0.0, &what);
+            let avg = AvgPool2dConfig::new([k, k])
+                .with_strides([stride, stride])
+                .with_padding(p)
+                .with_ceil_mode(ceil)
+                .with_count_include_pad(rng.below(2) == 0)
+                .init();
+            let what = format!("avg case {case}: {:?}", x.dims());
+            let ours = flex::pool(&shape, &x, Some(avg.count_include_pad)).expect(&what);
+            assert_close(&values(ours), &values(avg.forward(x.clone())), 1e-5, &what);
+        }
     }
 }

@@ -38,7 +38,7 @@ impl Layer {
             Layer::SeparableConv(m) => m.forward(x),
             Layer::BatchNorm(m) => m.forward(x),
             Layer::Relu(m) => m.forward(x),
-            Layer::MaxPool(m) => m.forward(x),
+            Layer::MaxPool(m) => crate::engine::max_pool(m, x),
             Layer::LocalResponseNorm(m) => m.forward(x),
         }
     }

@@ -127,9 +127,8 @@ impl DenseNet {
     /// `[n, 3, 224, 224]` ImageNet-normalised images → logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let f = &self.features;
-        let x = f
-            .pool0
-            .forward(conv_fused(&f.conv0, Some(&f.norm0), x, None, true));
+        let x = conv_fused(&f.conv0, Some(&f.norm0), x, None, true);
+        let x = zoo_blocks::engine::max_pool(&f.pool0, x);
         let x = dense_block(&f.denseblock1, x);
         let x = dense_block(&f.denseblock2, f.transition1.forward(x));
         let x = dense_block(&f.denseblock3, f.transition2.forward(x));

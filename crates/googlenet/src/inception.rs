@@ -6,7 +6,7 @@ use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::Device;
 use burn::tensor::Tensor;
 use burn::tensor::activation::relu;
-use zoo_blocks::{ConvBn, Fuse, linear_normal, max_pool};
+use zoo_blocks::{ConvBn, Fuse, engine, linear_normal, max_pool};
 
 use crate::{INIT_STD, basic_conv};
 
@@ -45,7 +45,7 @@ impl Inception {
         let b1 = self.branch1.forward_relu(x.clone());
         let b2 = chain(&self.branch2, x.clone());
         let b3 = chain(&self.branch3, x.clone());
-        let b4 = self.branch4.forward_relu(self.pool.forward(x));
+        let b4 = self.branch4.forward_relu(engine::max_pool(&self.pool, x));
         Tensor::cat(vec![b1, b2, b3, b4], 1)
     }
 }

@@ -19,6 +19,7 @@ use burn::module::Module;
 use burn::nn::pool::MaxPool2d;
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::{Device, Tensor, TensorData};
+use zoo_blocks::engine;
 use zoo_blocks::{
     ConvBn, ConvInit, ConvSpec, Fuse, IMAGENET_MEAN, IMAGENET_STD, global_avg_pool, linear_normal,
     max_pool,
@@ -175,11 +176,13 @@ impl GoogLeNet {
 
     fn run(&self, x: Tensor<4>, with_aux: bool) -> GoogLeNetOutputs {
         let x = self.transform(x);
-        let x = self.maxpool1.forward(self.conv1.forward_relu(x));
+        let x = engine::max_pool(&self.maxpool1, self.conv1.forward_relu(x));
         let x = self.conv3.forward_relu(self.conv2.forward_relu(x));
-        let x = self.maxpool2.forward(x);
+        let x = engine::max_pool(&self.maxpool2, x);
         let x = self.inception3b.forward(self.inception3a.forward(x));
-        let x = self.inception4a.forward(self.maxpool3.forward(x));
+        let x = self
+            .inception4a
+            .forward(engine::max_pool(&self.maxpool3, x));
         let aux = |head: &Option<InceptionAux>, x: &Tensor<4>| {
             head.as_ref()
                 .filter(|_| with_aux)
@@ -191,7 +194,7 @@ impl GoogLeNet {
         let x = self.inception4d.forward(x);
         let aux_logits2 = aux(&self.aux2, &x);
         let x = self.inception4e.forward(x);
-        let x = self.maxpool4.forward(x);
+        let x = engine::max_pool(&self.maxpool4, x);
         let x = self.inception5b.forward(self.inception5a.forward(x));
         let x = self.dropout.forward(global_avg_pool(x));
         GoogLeNetOutputs {

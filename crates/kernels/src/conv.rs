@@ -208,8 +208,20 @@ pub fn conv2d(
     Ok(())
 }
 
+/// An output pointer handed to the pool's threads, each writing its own part.
 #[derive(Clone, Copy)]
-struct SendPtr(*mut f32);
+pub(crate) struct SendPtr(pub(crate) *mut f32);
+
+impl SendPtr {
+    /// `self + offset` (a method, so closures capture the `Sync` wrapper, not the pointer).
+    ///
+    /// # Safety
+    /// As `pointer::add`.
+    pub(crate) unsafe fn add(self, offset: usize) -> *mut f32 {
+        // SAFETY: the caller's.
+        unsafe { self.0.add(offset) }
+    }
+}
 // SAFETY: only used to hand disjoint output regions to the pool's threads.
 unsafe impl Send for SendPtr {}
 // SAFETY: as above.

@@ -2,6 +2,7 @@
 //! engine's tests compare against. Slow by design; never used for inference.
 
 use crate::conv::{Conv2dShape, Fused};
+use crate::pool::Pool2dShape;
 
 /// `relu?(conv2d(input, weight) + bias + residual)` by the textbook sum, accumulated in f64.
 pub fn conv2d(s: &Conv2dShape, input: &[f32], weight: &[f32], fused: Fused<'_>) -> Vec<f32> {
@@ -39,6 +40,51 @@ pub fn conv2d(s: &Conv2dShape, input: &[f32], weight: &[f32], fused: Fused<'_>) 
                     }
                     out[at] = v;
                 }
+            }
+        }
+    }
+    out
+}
+
+/// Pooling by its definition: every window position, padding as −∞ (max) or 0 (average),
+/// PyTorch's divisor.
+pub fn pool2d(s: &Pool2dShape, input: &[f32], max: bool, count_include_pad: bool) -> Vec<f32> {
+    let [ho, wo] = s.out_hw();
+    let [pt, pl, pb, pr] = s.padding;
+    let mut out = Vec::with_capacity(s.batch * s.channels * ho * wo);
+    for plane in input.chunks(s.h * s.w) {
+        for oy in 0..ho {
+            for ox in 0..wo {
+                let (y0, x0) = (
+                    (oy * s.stride[0]) as isize - pt as isize,
+                    (ox * s.stride[1]) as isize - pl as isize,
+                );
+                let (mut acc, mut inside, mut padded) =
+                    (if max { f32::NEG_INFINITY } else { 0.0 }, 0, 0);
+                for ky in 0..s.kh as isize {
+                    for kx in 0..s.kw as isize {
+                        let (y, x) = (y0 + ky, x0 + kx);
+                        if y >= (s.h + pb) as isize || x >= (s.w + pr) as isize {
+                            continue; // past the padding: a ceil-mode window's overhang
+                        }
+                        padded += 1;
+                        if y < 0 || x < 0 || y >= s.h as isize || x >= s.w as isize {
+                            continue;
+                        }
+                        inside += 1;
+                        let v = plane[y as usize * s.w + x as usize];
+                        acc = if max {
+                            if v > acc || v.is_nan() { v } else { acc }
+                        } else {
+                            acc + v
+                        };
+                    }
+                }
+                out.push(if max {
+                    acc
+                } else {
+                    acc / if count_include_pad { padded } else { inside } as f32
+                });
             }
         }
     }

@@ -134,8 +134,8 @@ impl LeNet {
 
     fn pool(&self, x: Tensor<4>) -> Tensor<4> {
         match &self.pool {
-            Pool::Max(p) => p.forward(x),
-            Pool::Avg(p) => p.forward(x),
+            Pool::Max(p) => zoo_blocks::engine::max_pool(p, x),
+            Pool::Avg(p) => zoo_blocks::engine::avg_pool(p, x),
         }
     }
 

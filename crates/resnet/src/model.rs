@@ -100,9 +100,8 @@ pub struct ResNet {
 impl ResNet {
     /// `[n, 3, h, w]` normalised images → `[n, num_classes]` logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self
-            .maxpool
-            .forward(conv_fused(&self.conv1, Some(&self.bn1), x, None, true));
+        let x = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
+        let x = zoo_blocks::engine::max_pool(&self.maxpool, x);
         let x = [&self.layer1, &self.layer2, &self.layer3, &self.layer4]
             .into_iter()
             .flatten()
