@@ -291,7 +291,7 @@ mod tests {
     }
 
     fn values(t: Tensor<4>) -> Vec<f32> {
-        t.into_data().to_vec::<f32>().unwrap()
+        t.into_data().try_to_vec::<f32>().unwrap()
     }
 
     fn assert_close(ours: &[f32], burn: &[f32], tol: f32, what: &str) {
