@@ -41,6 +41,13 @@ pub fn enabled() -> bool {
     }
 }
 
+/// Frees the weights the engine prepared (Winograd's transformed filters, 16/9 of each 3×3
+/// layer's weights). They are freed anyway once their model is dropped, at the next
+/// convolution; this frees them now.
+pub fn clear_prepared() {
+    flex::clear_prepared();
+}
+
 /// Switches the engine on or off for the whole process.
 pub fn set_enabled(on: bool) {
     STATE.store(if on { ON } else { OFF }, Ordering::Relaxed);
@@ -176,7 +183,51 @@ pub fn conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
 mod flex {
     use burn::tensor::{DType, Tensor, TensorData};
     use burn_flex::{Flex, FlexTensor};
-    use zoo_kernels::{Conv2dShape, Fused, Pool2dShape, avg_pool2d, conv2d, max_pool2d};
+    use std::sync::{Arc, Mutex};
+    use zoo_kernels::{
+        Conv2dShape, Fused, Pool2dShape, Prepared, avg_pool2d, conv2d_prepared, max_pool2d,
+    };
+
+    /// Weights prepared for the engine (Winograd's transformed filters), each beside a handle
+    /// on the weight tensor it was made from. The handle keeps that tensor's storage shared,
+    /// so flex copies rather than mutates it in place and an entry can never go stale; an
+    /// entry whose handle is the last one (the model is gone) is dropped at the next look-up.
+    struct Entry {
+        weight: FlexTensor,
+        prepared: Arc<Prepared>,
+    }
+
+    static PREPARED: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+
+    fn prepared(shape: &Conv2dShape, weight: &FlexTensor) -> Option<Arc<Prepared>> {
+        if !zoo_kernels::winograd() {
+            return None;
+        }
+        let mut cache = PREPARED.lock().unwrap_or_else(|e| e.into_inner());
+        cache.retain(|e| !e.weight.is_unique());
+        let same = |e: &&Entry| {
+            Arc::ptr_eq(&e.weight.data_arc(), &weight.data_arc())
+                && e.weight.layout() == weight.layout()
+        };
+        if let Some(e) = cache.iter().find(same) {
+            return Some(e.prepared.clone());
+        }
+        let p = Prepared::new(shape, values(weight)).ok()?;
+        if !p.is_useful() {
+            return None;
+        }
+        let p = Arc::new(p);
+        cache.push(Entry {
+            weight: weight.clone(),
+            prepared: p.clone(),
+        });
+        Some(p)
+    }
+
+    /// Drops every prepared weight (they are also dropped once their model is).
+    pub(super) fn clear_prepared() {
+        PREPARED.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
 
     use super::{Conv2d, shape};
 
@@ -231,7 +282,9 @@ mod flex {
             relu,
         };
         // A shape Burn accepted but the engine refuses is left to Burn, which reports it.
-        conv2d(&shape, values(&input), values(&weight), fused, &mut out).ok()?;
+        let prep = prepared(&shape, &weight);
+        let (x, w) = (values(&input), values(&weight));
+        conv2d_prepared(&shape, x, w, prep.as_deref(), fused, &mut out).ok()?;
         let data = TensorData::new(out, [batch, c_out, ho, wo]);
         Some(Tensor::from_primitive::<Flex>(FlexTensor::from_data(data)))
     }
@@ -258,6 +311,8 @@ mod flex {
     pub(super) fn pool(_: &Pool2dShape, _: &Tensor<4>, _: Option<bool>) -> Option<Tensor<4>> {
         None
     }
+
+    pub(super) fn clear_prepared() {}
 
     pub(super) fn conv(
         _: &Conv2d,

@@ -1,6 +1,6 @@
 //! Quick GFLOP/s of the engine on ResNet-50's convolution shapes at batch 1.
 use std::time::Instant;
-use zoo_kernels::{Conv2dShape, Fused, conv2d};
+use zoo_kernels::{Conv2dShape, Fused, Prepared, conv2d_prepared};
 
 fn main() {
     println!(
@@ -18,6 +18,11 @@ fn main() {
         (512, 7, 512, 3, 1, 1),
         (512, 7, 2048, 1, 1, 0),
         (1024, 14, 256, 1, 1, 0),
+        (64, 224, 64, 3, 1, 1),
+        (16, 32, 16, 3, 1, 1),
+        (64, 8, 64, 3, 1, 1),
+        (128, 112, 128, 3, 1, 1),
+        (512, 28, 512, 3, 1, 1),
     ];
     for (c_in, hw, c_out, k, stride, p) in shapes {
         let s = Conv2dShape {
@@ -43,20 +48,24 @@ fn main() {
             residual: None,
             relu: true,
         };
-        let mut times = vec![];
-        for _ in 0..30 {
-            let t = Instant::now();
-            conv2d(&s, &x, &w, fused, &mut out).unwrap();
-            times.push(t.elapsed().as_secs_f64());
+        let prepared = Prepared::new(&s, &w).unwrap();
+        for wino in [false, true] {
+            zoo_kernels::set_winograd(wino);
+            let mut times = vec![];
+            for _ in 0..30 {
+                let t = Instant::now();
+                conv2d_prepared(&s, &x, &w, Some(&prepared), fused, &mut out).unwrap();
+                times.push(t.elapsed().as_secs_f64());
+            }
+            times.sort_by(f64::total_cmp);
+            let best = times[0];
+            let med = times[times.len() / 2];
+            println!(
+                "{c_in:>4}x{hw:>3}² -> {c_out:>4} k{k} s{stride} wino={wino:<5}: {:7.3} ms median, {:6.1} GFLOP/s best, {:6.1} median",
+                med * 1e3,
+                2.0 * s.macs() as f64 / best / 1e9,
+                2.0 * s.macs() as f64 / med / 1e9
+            );
         }
-        times.sort_by(f64::total_cmp);
-        let best = times[0];
-        let med = times[times.len() / 2];
-        println!(
-            "{c_in:>4}x{hw:>3}² -> {c_out:>4} k{k} s{stride}: {:7.3} ms median, {:6.1} GFLOP/s best, {:6.1} median",
-            med * 1e3,
-            2.0 * s.macs() as f64 / best / 1e9,
-            2.0 * s.macs() as f64 / med / 1e9
-        );
     }
 }

@@ -127,11 +127,62 @@ impl Conv2dShape {
     }
 }
 
+/// Weights prepared once for repeated convolutions of one geometry: where Winograd applies,
+/// its transformed filters (16/9 of the weights' size), which otherwise are recomputed on
+/// every call.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    shape: Conv2dShape,
+    winograd: Option<Vec<f32>>,
+}
+
+impl Prepared {
+    /// Prepares `weight` for convolutions of shape `s` (any batch size).
+    pub fn new(s: &Conv2dShape, weight: &[f32]) -> Result<Self, ConvError> {
+        s.check()?;
+        if weight.len() != s.lens()[1] {
+            return Err(ConvError::Length {
+                what: "the weight",
+                expected: s.lens()[1],
+                found: weight.len(),
+                shape: Box::new(*s),
+            });
+        }
+        let winograd = crate::winograd::applies(s).then(|| crate::winograd::filters(s, weight));
+        Ok(Self {
+            shape: Conv2dShape { batch: 1, ..*s },
+            winograd,
+        })
+    }
+
+    /// Whether this preparation holds anything (false where Winograd does not apply).
+    pub fn is_useful(&self) -> bool {
+        self.winograd.is_some()
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        self.winograd.as_ref().map_or(0, |u| u.len() * 4)
+    }
+}
+
 /// `out = relu?(conv2d(input, weight) + bias + residual)`, NCHW, written in full.
 pub fn conv2d(
     s: &Conv2dShape,
     input: &[f32],
     weight: &[f32],
+    fused: Fused<'_>,
+    out: &mut [f32],
+) -> Result<(), ConvError> {
+    conv2d_prepared(s, input, weight, None, fused, out)
+}
+
+/// [`conv2d`] with weights [`Prepared`] for this geometry (ignored if prepared for another).
+pub fn conv2d_prepared(
+    s: &Conv2dShape,
+    input: &[f32],
+    weight: &[f32],
+    prepared: Option<&Prepared>,
     fused: Fused<'_>,
     out: &mut [f32],
 ) -> Result<(), ConvError> {
@@ -160,6 +211,13 @@ pub fn conv2d(
         }
     }
     if n_out == 0 {
+        return Ok(());
+    }
+    if crate::winograd() && crate::winograd::applies(s) {
+        let u = prepared
+            .filter(|p| p.shape == Conv2dShape { batch: 1, ..*s })
+            .and_then(|p| p.winograd.as_deref());
+        crate::winograd::conv2d(s, input, weight, u, fused, out);
         return Ok(());
     }
     let plan = Plan::new(s);

@@ -27,10 +27,11 @@ mod pack;
 mod peak;
 mod pool;
 pub mod reference;
+mod winograd;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-pub use conv::{Conv2dShape, ConvError, Fused, conv2d};
+pub use conv::{Conv2dShape, ConvError, Fused, Prepared, conv2d, conv2d_prepared};
 pub use peak::fma_peak_gflops;
 pub use pool::{Pool2dShape, PoolError, avg_pool2d, max_pool2d};
 
@@ -45,6 +46,26 @@ pub fn set_threads(threads: usize) -> Result<(), rayon::ThreadPoolBuildError> {
 /// Threads of the pool the engine runs on.
 pub fn threads() -> usize {
     rayon::current_num_threads()
+}
+
+static WINOGRAD: AtomicU8 = AtomicU8::new(u8::MAX);
+
+/// Whether 3×3 stride-1 convolutions may use Winograd's F(2×2, 3×3) where the shape suits it: on unless [`set_winograd`] or the environment (`ZOO_WINOGRAD=off`) said no.
+pub fn winograd() -> bool {
+    match WINOGRAD.load(Ordering::Relaxed) {
+        u8::MAX => {
+            let off =
+                std::env::var("ZOO_WINOGRAD").is_ok_and(|v| matches!(v.as_str(), "off" | "0"));
+            WINOGRAD.store(u8::from(!off), Ordering::Relaxed);
+            !off
+        }
+        on => on == 1,
+    }
+}
+
+/// Allows or forbids Winograd's algorithm (for comparisons and per-layer benchmarks).
+pub fn set_winograd(on: bool) {
+    WINOGRAD.store(u8::from(on), Ordering::Relaxed);
 }
 
 /// The instruction set the micro-kernels use.

@@ -220,3 +220,48 @@ fn wrong_lengths_and_geometry_are_errors() {
         Err(ConvError::Geometry(..))
     ));
 }
+
+/// 3×3 stride-1 convolutions large enough for Winograd (F(4×4) from 48 tiles of 4×4, F(2×2)
+/// from 48 of 2×2), on every instruction set, against the definition; and the same shapes
+/// with Winograd off, so both paths stay covered whatever `choose` picks.
+#[test]
+fn winograd_shapes_match_the_definition() {
+    let shapes = [
+        (2, 16, 28, 28, 16, [1, 1, 1, 1]),
+        (1, 48, 15, 17, 33, [1, 1, 1, 1]),
+        (1, 20, 33, 30, 24, [0, 0, 0, 0]),
+        (1, 24, 29, 26, 40, [1, 0, 2, 1]),
+        (1, 64, 56, 56, 64, [1, 1, 1, 1]),
+        (1, 300, 14, 14, 17, [1, 1, 1, 1]),
+    ];
+    let mut rng = SmallRng::seed_from_u64(11);
+    let best = zoo_kernels::isa();
+    for isa in [Isa::Avx512, Isa::Avx2, Isa::Portable]
+        .into_iter()
+        .filter(|i| i.available())
+    {
+        assert!(set_isa(isa));
+        for (batch, c_in, h, w, c_out, padding) in shapes {
+            let s = Conv2dShape {
+                batch,
+                c_in,
+                h,
+                w,
+                c_out,
+                kh: 3,
+                kw: 3,
+                stride: [1, 1],
+                padding,
+                dilation: [1, 1],
+                groups: 1,
+            };
+            for winograd in [true, false] {
+                zoo_kernels::set_winograd(winograd);
+                check(&s, &mut rng, true, true, true);
+                check(&s, &mut rng, false, false, false);
+            }
+            zoo_kernels::set_winograd(true);
+        }
+    }
+    set_isa(best);
+}
