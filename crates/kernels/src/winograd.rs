@@ -120,10 +120,10 @@ pub(crate) fn conv2d(
     let tiles_x = wo.div_ceil(2);
     let tiles = ho.div_ceil(2) * tiles_x;
     let threads = rayon::current_num_threads();
-    // Blocks: enough for every thread, as large as that allows (up to 256 tiles), so the
+    // Images one after the other (so scratch stays one image's worth), each in blocks of
+    // tiles: enough for every thread, as large as that allows (up to 256 tiles), so the
     // filters are streamed from memory as few times as possible.
-    let per_thread = (s.batch * tiles).div_ceil(threads).div_ceil(s.batch);
-    let block = per_thread.div_ceil(NR).clamp(1, 8) * NR;
+    let block = tiles.div_ceil(threads).div_ceil(NR).clamp(1, 8) * NR;
     let (hp, wp) = (2 * ho.div_ceil(2) + 2, 2 * tiles_x + 2);
     let tl = Tiling {
         tiles_x,
@@ -133,32 +133,31 @@ pub(crate) fn conv2d(
         block,
     };
     let blocks = tiles.div_ceil(block);
+    let own;
+    let u = match prepared {
+        Some(u) => u,
+        None => {
+            own = filters(s, weight);
+            &own[..]
+        }
+    };
     let mut padded = PADDED.with_borrow_mut(std::mem::take);
-    let p = scratch(&mut padded, s.batch * ci * hp * wp);
-    pad(s, input, p, tl);
-    let input = &*p;
-    {
-        let own;
-        let u = match prepared {
-            Some(u) => u,
-            None => {
-                own = filters(s, weight);
-                &own[..]
-            }
-        };
-        let out = SendPtr(out.as_mut_ptr());
-        let block_task = |i: usize| {
-            let (n, b) = (i / blocks, i % blocks);
+    let out = SendPtr(out.as_mut_ptr());
+    let plane = s.h * s.w;
+    for n in 0..s.batch {
+        let x = scratch(&mut padded, ci * hp * wp);
+        pad(s, &input[n * ci * plane..(n + 1) * ci * plane], x, tl);
+        let x = &*x;
+        let block_task = |b: usize| {
             BLOCK.with_borrow_mut(|(v, m)| {
                 let v = scratch(v, XI * block * ci);
                 let m = scratch(m, XI * co * block);
-                let x = &input[n * ci * hp * wp..(n + 1) * ci * hp * wp];
                 per_isa!(transform_input(x, v, s, tl, b * block));
                 products(u, v, m, s, block);
                 per_isa!(transform_output(m, out, s, tl, &fused, n, b * block));
             });
         };
-        (0..s.batch * blocks).into_par_iter().for_each(block_task);
+        (0..blocks).into_par_iter().for_each(block_task);
     }
     PADDED.with_borrow_mut(|p| *p = padded);
 }
