@@ -231,10 +231,6 @@ mod flex {
 
     use super::{Conv2d, shape};
 
-    /// Grouped convolutions with fewer output channels per group than this go to flex, whose
-    /// depthwise path suits them better than a GEMM with a handful of rows.
-    const MIN_CHANNELS_PER_GROUP: usize = 8;
-
     /// The flex primitive of `t` if it is a contiguous f32 flex tensor outside autodiff.
     fn primitive<const D: usize>(t: &Tensor<D>) -> Option<FlexTensor> {
         let p = t.clone().try_into_primitive::<Flex>().ok()?;
@@ -254,15 +250,7 @@ mod flex {
         relu: bool,
     ) -> Option<Tensor<4>> {
         let shape = shape(conv, x)?;
-        let Conv2dShape {
-            batch,
-            c_out,
-            groups,
-            ..
-        } = shape;
-        if c_out / groups < MIN_CHANNELS_PER_GROUP && groups > 1 {
-            return None;
-        }
+        let Conv2dShape { batch, c_out, .. } = shape;
         let input = primitive(x)?;
         let weight = primitive(&conv.weight.val())?;
         let bias = match &conv.bias {

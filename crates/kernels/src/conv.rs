@@ -213,6 +213,10 @@ pub fn conv2d_prepared(
     if n_out == 0 {
         return Ok(());
     }
+    if crate::depthwise::applies(s) {
+        crate::depthwise::conv2d(s, input, weight, fused, out);
+        return Ok(());
+    }
     if crate::winograd() && crate::winograd::applies(s) {
         let u = prepared
             .filter(|p| p.shape == Conv2dShape { batch: 1, ..*s })

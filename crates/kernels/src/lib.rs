@@ -21,7 +21,31 @@
 //! assert_eq!(out, [4.0, 6.0, 4.0, 6.0, 9.0, 6.0, 4.0, 6.0, 4.0]);
 //! ```
 
+/// Dispatches to a copy of `$f` compiled for the selected instruction set, so that its lane
+/// loops vectorise at that width.
+macro_rules! per_isa {
+    ($f:ident $(::<$g:tt>)? ($($arg:expr),*)) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx512f")]
+            unsafe fn avx512(f: impl FnOnce()) { f() }
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn avx2(f: impl FnOnce()) { f() }
+            match $crate::isa() {
+                // SAFETY: `isa()` only names instruction sets this CPU has.
+                $crate::Isa::Avx512 => unsafe { avx512(|| $f $(::<$g>)? ($($arg),*)) },
+                // SAFETY: as above.
+                $crate::Isa::Avx2 => unsafe { avx2(|| $f $(::<$g>)? ($($arg),*)) },
+                $crate::Isa::Portable => $f $(::<$g>)? ($($arg),*),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        $f $(::<$g>)? ($($arg),*)
+    }};
+}
+
 mod conv;
+mod depthwise;
 mod gemm;
 mod pack;
 mod peak;
@@ -130,4 +154,13 @@ pub fn set_isa(isa: Isa) -> bool {
         ISA.store(isa as u8, Ordering::Relaxed);
     }
     ok
+}
+
+/// ReLU that keeps NaN (as PyTorch's), written as a select so that it vectorises: a branch
+/// per value mispredicts on real activations.
+#[inline(always)]
+pub(crate) fn relu_in_place(xs: &mut [f32]) {
+    for x in xs {
+        *x = if *x < 0.0 { 0.0 } else { *x };
+    }
 }

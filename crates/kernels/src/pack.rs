@@ -56,14 +56,21 @@ pub(crate) fn pack(
                     }
                     dst[hi..].fill(0.0);
                 } else {
-                    for (t, d) in dst.iter_mut().enumerate() {
-                        let ix = ix0 + (t * sw) as isize;
-                        *d = if ix >= 0 && ix < w as isize {
-                            row[ix as usize]
-                        } else {
-                            0.0
-                        };
+                    // Strided: the columns t with 0 <= ix0 + t·sw < w, found once, then a
+                    // gather with no bounds test per value.
+                    let (sw_i, w_i) = (sw as isize, w as isize);
+                    let lo = ((-ix0 + sw_i - 1).div_euclid(sw_i)).clamp(0, len as isize) as usize;
+                    let hi = ((w_i - ix0 + sw_i - 1).div_euclid(sw_i))
+                        .clamp(lo as isize, len as isize) as usize;
+                    dst[..lo].fill(0.0);
+                    if hi > lo {
+                        let from = (ix0 + (lo * sw) as isize) as usize;
+                        let src = &row[from..from + (hi - lo - 1) * sw + 1];
+                        for (d, v) in dst[lo..hi].iter_mut().zip(src.iter().step_by(sw)) {
+                            *d = *v;
+                        }
                     }
+                    dst[hi..].fill(0.0);
                 }
             }
             q = end;

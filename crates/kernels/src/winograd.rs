@@ -18,7 +18,6 @@ use std::cell::RefCell;
 
 use rayon::prelude::*;
 
-use crate::Isa;
 use crate::conv::{Conv2dShape, Fused, SendPtr};
 use crate::gemm::{self, Epilogue, NR, Operands};
 
@@ -58,29 +57,6 @@ fn scratch(buf: &mut Vec<f32>, n: usize) -> &mut [f32] {
         buf.resize(n, 0.0);
     }
     &mut buf[..n]
-}
-
-/// Dispatches to a copy of `$f` compiled for the selected instruction set, so that its lane
-/// loops vectorise at that width.
-macro_rules! per_isa {
-    ($f:ident($($arg:expr),*)) => {{
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx512f")]
-            unsafe fn avx512(f: impl FnOnce()) { f() }
-            #[target_feature(enable = "avx2,fma")]
-            unsafe fn avx2(f: impl FnOnce()) { f() }
-            match crate::isa() {
-                // SAFETY: `isa()` only names instruction sets this CPU has.
-                Isa::Avx512 => unsafe { avx512(|| $f($($arg),*)) },
-                // SAFETY: as above.
-                Isa::Avx2 => unsafe { avx2(|| $f($($arg),*)) },
-                Isa::Portable => $f($($arg),*),
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        $f($($arg),*)
-    }};
 }
 
 /// Geometry of the tiling of one image.
@@ -383,11 +359,7 @@ fn transform_output(
                         }
                     }
                     if f.relu {
-                        for v in row.iter_mut() {
-                            if *v < 0.0 {
-                                *v = 0.0;
-                            }
-                        }
+                        crate::relu_in_place(&mut row);
                     }
                     // SAFETY: as below, a run of 32 pixels of one output row.
                     unsafe { std::ptr::copy_nonoverlapping(row.as_ptr(), out.add(at), 2 * L) };
@@ -400,10 +372,9 @@ fn transform_output(
                 for (i, yi) in y.iter().enumerate().take(2.min(ho - oy)) {
                     for (q, yq) in yi.iter().enumerate().take(2.min(wo - ox)) {
                         let at = base + (oy + i) * wo + ox + q;
-                        let mut val = yq[j] + f.residual.map_or(0.0, |r| r[at]);
-                        if f.relu && val < 0.0 {
-                            val = 0.0;
-                        }
+                        let val = yq[j] + f.residual.map_or(0.0, |r| r[at]);
+                        // A select, not a branch on the value's sign.
+                        let val = if f.relu && val < 0.0 { 0.0 } else { val };
                         // SAFETY: image `n`'s pixels of this block's tiles are written by
                         // this block only.
                         unsafe { *out.add(at) = val };
