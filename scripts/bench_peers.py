@@ -16,7 +16,7 @@ Writes BENCHMARKS.md (tables, summary against the goals of issue 13, machine and
 SVG chart of the batch-1 ratios, and the raw figures as JSON.
 
 Usage: scripts/bench.sh [--runs N] [--warmup N] [--threads T] [VARIANT ...]
-(`--worker torch|ort` is the script timing one framework in a child process.)
+(`--worker torch` is the script timing PyTorch in a child process.)
 """
 
 import argparse
@@ -126,9 +126,12 @@ def timed(f, warmup: int, runs: int) -> tuple[float, float]:
 
 
 def peak_mib() -> float:
-    """This process's peak resident memory (Linux reports ru_maxrss in KiB)."""
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory: VmHWM, which starts afresh at exec (ru_maxrss
+    would include the parent's memory at fork time)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def zoo_list(zoo: Path) -> list[str]:
@@ -163,9 +166,14 @@ def bench_peers(name: str, model: torch.nn.Module, size: int, channels: int, arg
                           output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
     for framework in ("torch", "ort"):
         settle()
-        cmd = [sys.executable, __file__, "--worker", framework, "--onnx", str(onnx_path),
-               "--runs", str(args.runs), "--warmup", str(args.warmup), "--threads", str(args.threads),
-               "--batch", ",".join(map(str, args.batch)), "--zoo", str(args.zoo), name]
+        if framework == "torch":
+            cmd = [sys.executable, __file__, "--worker", "torch", "--runs", str(args.runs),
+                   "--warmup", str(args.warmup), "--threads", str(args.threads),
+                   "--batch", ",".join(map(str, args.batch)), "--zoo", str(args.zoo), name]
+        else:  # without importing PyTorch, so that the peak is ONNX Runtime's own
+            params = {"onnx": str(onnx_path), "batch": args.batch, "channels": channels, "size": size,
+                      "runs": args.runs, "warmup": args.warmup, "threads": args.threads}
+            cmd = [sys.executable, "-c", ORT_WORKER, json.dumps(params)]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         row.update({f"{framework}_{k}": v for k, v in json.loads(out.strip().splitlines()[-1]).items()})
     settle()
@@ -175,21 +183,39 @@ def bench_peers(name: str, model: torch.nn.Module, size: int, channels: int, arg
     return row
 
 
+# ONNX Runtime's worker: a process that imports only NumPy and ONNX Runtime.
+ORT_WORKER = """
+import json, statistics, sys, time
+import numpy as np, onnxruntime as ort
+p = json.loads(sys.argv[1])
+opts = ort.SessionOptions()
+opts.intra_op_num_threads = p["threads"]
+opts.inter_op_num_threads = 1
+opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+session = ort.InferenceSession(p["onnx"], opts, providers=["CPUExecutionProvider"])
+row = {}
+for b in p["batch"]:
+    x = np.random.randn(b, p["channels"], p["size"], p["size"]).astype(np.float32)
+    for _ in range(p["warmup"]):
+        session.run(None, {"x": x})
+    times, cpu, wall = [], time.process_time(), time.perf_counter()
+    for _ in range(p["runs"]):
+        t = time.perf_counter()
+        session.run(None, {"x": x})
+        times.append(time.perf_counter() - t)
+    row[f"batch{b}_cpu_per_wall"] = (time.process_time() - cpu) / (time.perf_counter() - wall)
+    row[f"batch{b}_ms"] = statistics.median(times) * 1e3
+row["peak_mib"] = next(int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps(row))
+"""
+
+
 @torch.inference_mode()
 def worker(framework: str, name: str, args) -> None:
-    """Times one framework on one variant and prints its figures as one JSON line."""
+    """Times PyTorch on one variant and prints its figures as one JSON line."""
     model, size, channels = torch_model(name)
     model.eval()
-    if framework == "torch":
-        forward = model
-    else:
-        del model
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = args.threads
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session = ort.InferenceSession(str(args.onnx), opts, providers=["CPUExecutionProvider"])
-        forward = lambda x: session.run(None, {"x": x.numpy()})
+    forward = model
     row = {}
     for b in args.batch:
         x = torch.randn(b, channels, size, size)
@@ -445,8 +471,7 @@ def main() -> None:
     ap.add_argument("--chart", type=Path, default=ROOT / "docs" / "benchmarks.svg")
     ap.add_argument("--json", type=Path, default=ROOT / "docs" / "benchmarks.json")
     ap.add_argument("--no-profile", action="store_true")
-    ap.add_argument("--worker", choices=["torch", "ort"], help=argparse.SUPPRESS)
-    ap.add_argument("--onnx", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=["torch"], help=argparse.SUPPRESS)
     ap.add_argument("variants", nargs="*")
     args = ap.parse_args()
     if args.worker:

@@ -15,8 +15,6 @@ use crate::pack::pack;
 const KC: usize = 256;
 /// Pixels per packed block (8 panels): 256 KiB of B at most, in L2 beside the weights.
 const NC: usize = 8 * NR;
-/// Below this many multiply-adds a convolution runs on the calling thread.
-const PARALLEL_MIN: usize = 1 << 18;
 
 /// A 2-D convolution's geometry as PyTorch's `conv2d` takes it: input `[batch, c_in, h, w]`,
 /// weight `[c_out, c_in / groups, kh, kw]`, both contiguous (NCHW / OIHW), output
@@ -226,7 +224,7 @@ pub fn conv2d_prepared(
     }
     let plan = Plan::new(s);
     let out = SendPtr(out.as_mut_ptr());
-    let serial = s.macs() < PARALLEL_MIN || rayon::current_num_threads() == 1;
+    let serial = !crate::parallel(s.macs());
     let for_each = |tasks: Vec<Task>, src: Source<'_>| {
         let run = |t: &Task| {
             // SAFETY: tasks write disjoint (image, channel range, pixel range) regions of `out`.

@@ -5,8 +5,6 @@
 
 use std::cell::RefCell;
 
-use rayon::prelude::*;
-
 use crate::conv::{Conv2dShape, Fused, SendPtr};
 
 /// Whether `s` is depthwise: as many groups as input and output channels.
@@ -43,11 +41,7 @@ pub(crate) fn conv2d(
         })
     };
     let planes = s.batch * s.c_in;
-    if s.macs() < 1 << 18 || rayon::current_num_threads() == 1 {
-        (0..planes).for_each(plane);
-    } else {
-        (0..planes).into_par_iter().for_each(plane);
-    }
+    crate::for_each(crate::parallel(s.macs()), planes, plane);
 }
 
 /// Plane `i` (image × channel): each output row in chunks of `CH` pixels, each chunk summed

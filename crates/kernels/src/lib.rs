@@ -53,7 +53,7 @@ mod pool;
 pub mod reference;
 mod winograd;
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 pub use conv::{Conv2dShape, ConvError, Fused, Prepared, conv2d, conv2d_prepared};
 pub use peak::fma_peak_gflops;
@@ -162,5 +162,45 @@ pub fn set_isa(isa: Isa) -> bool {
 pub(crate) fn relu_in_place(xs: &mut [f32]) {
     for x in xs {
         *x = if *x < 0.0 { 0.0 } else { *x };
+    }
+}
+
+static PARALLEL_MIN: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Multiply-adds (or comparable units of work) below which an operation stays on the calling
+/// thread: waking the pool and handing out work costs tens of microseconds, as much as a
+/// small convolution (the CIFAR networks' 16-channel layers) takes on one core. Default 2²²
+/// (measured: ResNet-20 at batch 1 twice as fast as with 2¹⁸, ResNet-18/50 unchanged);
+/// `ZOO_KERNELS_PARALLEL_MIN` or [`set_parallel_min`] change it.
+pub fn parallel_min() -> usize {
+    match PARALLEL_MIN.load(Ordering::Relaxed) {
+        usize::MAX => {
+            let min = std::env::var("ZOO_KERNELS_PARALLEL_MIN")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1 << 22);
+            PARALLEL_MIN.store(min, Ordering::Relaxed);
+            min
+        }
+        min => min,
+    }
+}
+
+/// Sets the work below which operations stay on the calling thread (0: always the pool).
+pub fn set_parallel_min(work: usize) {
+    PARALLEL_MIN.store(work.min(usize::MAX - 1), Ordering::Relaxed);
+}
+
+pub(crate) fn parallel(work: usize) -> bool {
+    work >= parallel_min() && rayon::current_num_threads() > 1
+}
+
+/// `f(0..n)`, on the pool when `parallel`.
+pub(crate) fn for_each(parallel: bool, n: usize, f: impl Fn(usize) + Sync + Send) {
+    use rayon::prelude::*;
+    if parallel {
+        (0..n).into_par_iter().for_each(f);
+    } else {
+        (0..n).for_each(f);
     }
 }

@@ -133,7 +133,7 @@ fn planes(
 ) {
     let [ho, wo] = s.out_hw();
     let (n_in, n_out) = (s.h * s.w, ho * wo);
-    if input.len() * s.kh * s.kw < 1 << 18 || rayon::current_num_threads() == 1 {
+    if !crate::parallel(input.len() * s.kh * s.kw) {
         input
             .chunks(n_in)
             .zip(out.chunks_mut(n_out))

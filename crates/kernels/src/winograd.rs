@@ -77,7 +77,7 @@ pub(crate) fn filters(s: &Conv2dShape, weight: &[f32]) -> Vec<f32> {
     let mut u = vec![0f32; XI * co * ci];
     let u_ptr = SendPtr(u.as_mut_ptr());
     let transform = |o: usize| per_isa!(transform_filters(o, weight, u_ptr, co, ci));
-    (0..co).into_par_iter().with_min_len(16).for_each(transform);
+    crate::for_each(crate::parallel(s.macs()), co, transform);
     u
 }
 
@@ -95,7 +95,12 @@ pub(crate) fn conv2d(
     let (ci, co) = (s.c_in, s.c_out);
     let tiles_x = wo.div_ceil(2);
     let tiles = ho.div_ceil(2) * tiles_x;
-    let threads = rayon::current_num_threads();
+    let parallel = crate::parallel(s.macs());
+    let threads = if parallel {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
     // Images one after the other (so scratch stays one image's worth), each in blocks of
     // tiles: enough for every thread, as large as that allows (up to 256 tiles), so the
     // filters are streamed from memory as few times as possible.
@@ -133,7 +138,7 @@ pub(crate) fn conv2d(
                 per_isa!(transform_output(m, out, s, tl, &fused, n, b * block));
             });
         };
-        (0..blocks).into_par_iter().for_each(block_task);
+        crate::for_each(parallel, blocks, block_task);
     }
     PADDED.with_borrow_mut(|p| *p = padded);
 }
@@ -152,10 +157,15 @@ fn pad(s: &Conv2dShape, input: &[f32], padded: &mut [f32], tl: Tiling) {
             }
         }
     };
-    let pairs = input
-        .par_chunks(s.h * s.w)
-        .zip(padded.par_chunks_mut(tl.hp * tl.wp));
-    pairs.with_min_len(8).for_each(plane);
+    let planes = input
+        .chunks(s.h * s.w)
+        .zip(padded.chunks_mut(tl.hp * tl.wp));
+    // A copy: memory-bound, so the pool only helps for large images.
+    if crate::parallel(input.len() * 4) {
+        planes.par_bridge().for_each(plane);
+    } else {
+        planes.for_each(plane);
+    }
 }
 
 /// `M[ξ] = U[ξ] · V[ξ]` for one block: `U[ξ]` is `co × ci`, `V[ξ]` `ci` rows of panels of NR
