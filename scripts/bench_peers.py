@@ -433,9 +433,11 @@ def write_markdown(rows, prof, args, path: Path, chart_path: Path, started: str,
         "Load = build the model, then read and apply its burnpack file; read = reading the same "
         "file's bytes into memory and nothing else (page cache warm for both); load .pth = the "
         "same from the reference model's own `torch.save`d state dict (name mapping included). "
-        "Peak = each framework's process's peak resident memory over its whole run (Burn: "
-        "`zoo bench`, which also saves and loads the model; PyTorch and ORT: the worker, "
-        "interpreter and libraries included).",
+        "Peak = each framework's peak resident memory while it loads the model and runs it at "
+        "every batch size (Burn: `zoo bench` from loading the burnpack file on, after the other "
+        "loads were timed and dropped, prepared Winograd filters included; PyTorch and ORT: "
+        "their worker process, interpreter and libraries included; the PyTorch wheel is the "
+        "CUDA build, whose libraries alone take about 700 MiB).",
         "",
         "| variant | params | burnpack MiB | read ms | load ms | load ÷ read | load .pth ms | peak MiB Burn | PyTorch | ORT |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

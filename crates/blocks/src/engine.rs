@@ -7,12 +7,33 @@
 //! the store. On any other device, under autodiff (training), for unfolded BatchNorms, or with
 //! the engine switched off, the same function is Burn's ops one after the other, so model code
 //! has one path and training keeps working.
+//!
+//! ```
+//! use burn::tensor::{Device, Distribution, Tensor};
+//! use zoo_blocks::{ConvSpec, engine};
+//!
+//! let device = Device::default();
+//! let conv = ConvSpec::new(16, 32, 3).padding(1).bias(true).build(&device);
+//! let x = Tensor::<4>::random([1, 16, 12, 12], Distribution::Default, &device);
+//! // relu(conv(x)) in one pass on the engine, then the same with Burn's ops.
+//! let ours = engine::conv_fused(&conv, None, x.clone(), None, true);
+//! engine::set_enabled(false);
+//! let burn = burn::tensor::activation::relu(conv.forward(x));
+//! engine::set_enabled(true);
+//! let diff = (ours - burn).abs().max().into_scalar::<f32>();
+//! assert!(diff < 1e-4);
+//! ```
+//!
+//! Threads: the engine and flex share Rayon's global pool, one thread per core unless
+//! [`set_threads`] (or `RAYON_NUM_THREADS`) says otherwise; operations below
+//! [`zoo_kernels::parallel_min`] multiply-adds stay on the calling thread.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use burn::nn::PaddingConfig2d;
 
+use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{AvgPool2d, MaxPool2d};
 use burn::tensor::Tensor;
@@ -20,7 +41,10 @@ use burn::tensor::activation::relu;
 
 use crate::norm::BatchNorm;
 
-pub use zoo_kernels::{Conv2dShape, Isa, Pool2dShape, fma_peak_gflops, isa, set_threads, threads};
+pub use zoo_kernels::{
+    Conv2dShape, Isa, Pool2dShape, fma_peak_gflops, isa, parallel_min, set_isa, set_parallel_min,
+    set_threads, set_winograd, threads, winograd,
+};
 
 const UNSET: u8 = 0;
 const ON: u8 = 1;
@@ -102,6 +126,18 @@ pub fn record_shapes<T>(f: impl FnOnce() -> T) -> (T, Vec<Conv2dShape>) {
     RECORDING.store(false, Ordering::Relaxed);
     let shapes = std::mem::take(&mut *SHAPES.lock().unwrap_or_else(|e| e.into_inner()));
     (out, shapes)
+}
+
+/// `relu?(linear(x))` through the engine where it applies (see [`conv_fused`]), Burn's
+/// otherwise.
+pub fn linear(layer: &Linear, x: Tensor<2>, act_relu: bool) -> Tensor<2> {
+    if enabled()
+        && let Some(y) = flex::linear(layer, &x, act_relu)
+    {
+        return y;
+    }
+    let y = layer.forward(x);
+    if act_relu { relu(y) } else { y }
 }
 
 /// Max pooling through the engine where it applies (see [`conv_fused`]), Burn's otherwise.
@@ -277,6 +313,26 @@ mod flex {
         Some(Tensor::from_primitive::<Flex>(FlexTensor::from_data(data)))
     }
 
+    /// The engine's fully connected layer, or `None` where it does not apply.
+    pub(super) fn linear(layer: &super::Linear, x: &Tensor<2>, relu: bool) -> Option<Tensor<2>> {
+        let [n, d_in] = x.dims();
+        let [w_in, d_out] = layer.weight.dims();
+        if w_in != d_in {
+            return None; // Burn reports the mismatch
+        }
+        let input = primitive(x)?;
+        let weight = primitive(&layer.weight.val())?;
+        let bias = match &layer.bias {
+            Some(b) => Some(primitive(&b.val())?),
+            None => None,
+        };
+        let mut out = vec![0f32; n * d_out];
+        let (x, w, b) = (values(&input), values(&weight), bias.as_ref().map(values));
+        zoo_kernels::linear(n, d_in, d_out, x, w, b, relu, &mut out).ok()?;
+        let data = TensorData::new(out, [n, d_out]);
+        Some(Tensor::from_primitive::<Flex>(FlexTensor::from_data(data)))
+    }
+
     /// Max pooling (`avg: None`) or average pooling with `count_include_pad`.
     pub(super) fn pool(s: &Pool2dShape, x: &Tensor<4>, avg: Option<bool>) -> Option<Tensor<4>> {
         let input = primitive(x)?;
@@ -301,6 +357,10 @@ mod flex {
     }
 
     pub(super) fn clear_prepared() {}
+
+    pub(super) fn linear(_: &super::Linear, _: &Tensor<2>, _: bool) -> Option<Tensor<2>> {
+        None
+    }
 
     pub(super) fn conv(
         _: &Conv2d,
@@ -422,6 +482,33 @@ mod tests {
             let what = format!("avg case {case}: {:?}", x.dims());
             let ours = flex::pool(&shape, &x, Some(avg.count_include_pad)).expect(&what);
             assert_close(&values(ours), &values(avg.forward(x.clone())), 1e-5, &what);
+        }
+    }
+
+    #[test]
+    fn linear_layers_match_burn() {
+        use burn::nn::LinearConfig;
+        use burn::tensor::Tensor as T;
+        let device = Device::default();
+        for (n, d_in, d_out, bias) in [(1, 300, 70, true), (2, 9, 33, false), (7, 600, 45, true)] {
+            let layer = LinearConfig::new(d_in, d_out).with_bias(bias).init(&device);
+            let x = T::<2>::random([n, d_in], Distribution::Default, &device);
+            for relu in [false, true] {
+                let what = format!("[{n}, {d_in}] → {d_out}, relu {relu}");
+                let ours = flex::linear(&layer, &x, relu).expect(&what);
+                let burn = layer.forward(x.clone());
+                let burn = if relu {
+                    burn::tensor::activation::relu(burn)
+                } else {
+                    burn
+                };
+                let (a, b) = (ours.into_data(), burn.into_data());
+                let (a, b) = (
+                    a.try_to_vec::<f32>().unwrap(),
+                    b.try_to_vec::<f32>().unwrap(),
+                );
+                assert_close(&a, &b, 1e-5, &what);
+            }
         }
     }
 }

@@ -97,7 +97,7 @@ impl HeadLayer {
 
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         match self {
-            HeadLayer::Linear(m) => m.forward(x),
+            HeadLayer::Linear(m) => crate::engine::linear(m, x, false),
             HeadLayer::Relu(m) => m.forward(x),
             HeadLayer::Dropout(m) => m.forward(x),
         }
@@ -105,8 +105,23 @@ impl HeadLayer {
 }
 
 /// Runs `x` through `layers` in order.
-pub fn sequential_head(layers: &[HeadLayer], x: Tensor<2>) -> Tensor<2> {
-    layers.iter().fold(x, |x, layer| layer.forward(x))
+///
+/// A linear layer with the ReLU right after it runs as one fused call ([`engine::linear`]).
+///
+/// [`engine::linear`]: crate::engine::linear
+pub fn sequential_head(layers: &[HeadLayer], mut x: Tensor<2>) -> Tensor<2> {
+    let mut i = 0;
+    while i < layers.len() {
+        if let HeadLayer::Linear(l) = &layers[i] {
+            let relu = matches!(layers.get(i + 1), Some(HeadLayer::Relu(_)));
+            x = crate::engine::linear(l, x, relu);
+            i += 1 + usize::from(relu);
+        } else {
+            x = layers[i].forward(x);
+            i += 1;
+        }
+    }
+    x
 }
 
 /// A convolution directly followed by a BatchNorm in a sequential stack feeds only it.

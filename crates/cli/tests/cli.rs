@@ -543,10 +543,61 @@ fn bench_reports_latency_throughput_load_time_and_memory() {
         "batch1_ms",
         "batch2_ms",
         "batch2_images_per_s",
+        "batch1_cpu_per_wall",
         "bpk_mib",
     ] {
         assert!(row[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {row}");
     }
     let (ok, _, err) = zoo(&["bench", "--model", "resnet17"]);
     assert!(!ok && err.contains("unknown model"), "{err}");
+    // One thread asked for is one thread used (within the measurement's noise).
+    let (ok, out, err) = zoo(&[
+        "bench",
+        "--model",
+        "resnet20",
+        "--batch",
+        "1",
+        "--runs",
+        "3",
+        "--threads",
+        "1",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let row: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let busy = row["batch1_cpu_per_wall"].as_f64().unwrap();
+    assert!(busy > 0.5 && busy < 1.3, "{row}");
+}
+
+/// The per-layer benchmark's smoke run: ResNet-20's distinct convolutions, each timed on the
+/// engine and on flex, against the FMA peak.
+#[test]
+fn bench_layers_times_each_distinct_convolution() {
+    let (ok, out, err) = zoo(&[
+        "bench-layers",
+        "--models",
+        "resnet20",
+        "--batch",
+        "1",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Stem 3→16, then 16→16, 16→32 (stride 2), 32→32, 32→64 (stride 2), 64→64: six shapes,
+    // 19 convolutions (option A shortcuts have none).
+    assert_eq!(rows.len(), 6, "{out}");
+    let total: u64 = rows.iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 19, "{out}");
+    for r in &rows {
+        for key in ["engine_gflops", "flex_gflops", "peak_gflops", "gflop"] {
+            assert!(r[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {r}");
+        }
+    }
 }

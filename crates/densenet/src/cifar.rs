@@ -107,7 +107,7 @@ impl CifarDenseNet {
         let x = dense_block(&self.block1, zoo_blocks::engine::conv(&self.conv0, x));
         let x = dense_block(&self.block2, self.trans1.forward(x));
         let x = dense_block(&self.block3, self.trans2.forward(x));
-        self.fc.forward(global_avg_pool(relu(self.norm.forward(x))))
+        zoo_blocks::engine::linear(&self.fc, global_avg_pool(relu(self.norm.forward(x))), false)
     }
 }
 

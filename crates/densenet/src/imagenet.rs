@@ -133,8 +133,8 @@ impl DenseNet {
         let x = dense_block(&f.denseblock2, f.transition1.forward(x));
         let x = dense_block(&f.denseblock3, f.transition2.forward(x));
         let x = dense_block(&f.denseblock4, f.transition3.forward(x));
-        self.classifier
-            .forward(global_avg_pool(relu(f.norm5.forward(x))))
+        let x = global_avg_pool(relu(f.norm5.forward(x)));
+        zoo_blocks::engine::linear(&self.classifier, x, false)
     }
 }
 

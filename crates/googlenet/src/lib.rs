@@ -198,7 +198,7 @@ impl GoogLeNet {
         let x = self.inception5b.forward(self.inception5a.forward(x));
         let x = self.dropout.forward(global_avg_pool(x));
         GoogLeNetOutputs {
-            logits: self.fc.forward(x),
+            logits: zoo_blocks::engine::linear(&self.fc, x, false),
             aux_logits2,
             aux_logits1,
         }

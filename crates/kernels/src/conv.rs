@@ -467,7 +467,7 @@ unsafe fn task(
 ///
 /// # Safety
 /// As [`gemm::tile`], with C (and the residual) valid only for `cols` columns.
-unsafe fn edge(rows: usize, cols: usize, op: &Operands, epi: &Epilogue) {
+pub(crate) unsafe fn edge(rows: usize, cols: usize, op: &Operands, epi: &Epilogue) {
     let mut tmp = [0f32; MR_MAX * NR];
     // SAFETY: the caller vouches for `rows` × `cols` of C and of the residual.
     unsafe {

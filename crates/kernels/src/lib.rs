@@ -47,6 +47,7 @@ macro_rules! per_isa {
 mod conv;
 mod depthwise;
 mod gemm;
+mod linear;
 mod pack;
 mod peak;
 mod pool;
@@ -56,6 +57,7 @@ mod winograd;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 pub use conv::{Conv2dShape, ConvError, Fused, Prepared, conv2d, conv2d_prepared};
+pub use linear::{LinearError, linear};
 pub use peak::fma_peak_gflops;
 pub use pool::{Pool2dShape, PoolError, avg_pool2d, max_pool2d};
 

@@ -90,3 +90,27 @@ pub fn pool2d(s: &Pool2dShape, input: &[f32], max: bool, count_include_pad: bool
     }
     out
 }
+
+/// `relu?(x · w + b)` with `w` as `[d_in, d_out]`, accumulated in f64.
+pub fn linear(
+    n: usize,
+    d_in: usize,
+    d_out: usize,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    relu: bool,
+) -> Vec<f32> {
+    let mut out = Vec::with_capacity(n * d_out);
+    for r in 0..n {
+        for j in 0..d_out {
+            let mut acc = bias.map_or(0.0, |b| b[j] as f64);
+            for i in 0..d_in {
+                acc += x[r * d_in + i] as f64 * w[i * d_out + j] as f64;
+            }
+            let v = acc as f32;
+            out.push(if relu && v < 0.0 { 0.0 } else { v });
+        }
+    }
+    out
+}

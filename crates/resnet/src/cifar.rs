@@ -92,7 +92,7 @@ impl CifarResNet {
             .into_iter()
             .flatten()
             .fold(x, |x, block| block.forward(x));
-        self.linear.forward(global_avg_pool(x))
+        zoo_blocks::engine::linear(&self.linear, global_avg_pool(x), false)
     }
 }
 

@@ -106,7 +106,7 @@ impl ResNet {
             .into_iter()
             .flatten()
             .fold(x, |x, block| block.forward(x));
-        self.fc.forward(global_avg_pool(x))
+        zoo_blocks::engine::linear(&self.fc, global_avg_pool(x), false)
     }
 }
 

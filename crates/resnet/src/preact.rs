@@ -136,7 +136,7 @@ impl PreActResNet {
             .into_iter()
             .flatten()
             .fold(x, |x, unit| unit.forward(x));
-        self.fc.forward(global_avg_pool(relu(self.bn.forward(x))))
+        zoo_blocks::engine::linear(&self.fc, global_avg_pool(relu(self.bn.forward(x))), false)
     }
 }
 

@@ -140,7 +140,7 @@ impl Xception {
         let x = self.blocks.iter().fold(x, |x, b| b.forward(x));
         let x = relu(self.bn3.forward(self.conv3.forward(x)));
         let x = relu(self.bn4.forward(self.conv4.forward(x)));
-        self.fc.forward(global_avg_pool(x))
+        zoo_blocks::engine::linear(&self.fc, global_avg_pool(x), false)
     }
 }
 
