@@ -12,15 +12,8 @@ pub struct Args {
     /// A variant from `zoo list`, or `all`.
     #[arg(long)]
     pub model: String,
-    /// Batch sizes: latency is reported at each, and images per second.
-    #[arg(long, value_delimiter = ',', default_value = "1,8")]
-    pub batch: Vec<usize>,
-    /// Timed runs per batch size (the median is reported).
-    #[arg(long, default_value_t = 10)]
-    pub runs: usize,
-    /// Untimed runs first.
-    #[arg(long, default_value_t = 2)]
-    pub warmup: usize,
+    #[command(flatten)]
+    pub timing: Timing,
     /// A checkpoint whose load time to report as well (`.pth`, `.safetensors`, `.onnx`).
     #[arg(long)]
     pub weights: Option<PathBuf>,
@@ -30,15 +23,39 @@ pub struct Args {
     /// Time the model as built, without folding its BatchNorms into the convolutions first.
     #[arg(long)]
     pub no_fuse: bool,
-    /// Threads of the pool (default: one per core).
-    #[arg(long)]
-    pub threads: Option<usize>,
     /// Convolve with Burn's flex backend instead of the zoo's engine (for comparison).
     #[arg(long)]
     pub flex_conv: bool,
 }
 
-type Error = Box<dyn std::error::Error>;
+/// Batches, runs and threads, as `zoo bench` and `zoo bench-layers` take them.
+#[derive(clap::Args)]
+pub struct Timing {
+    /// Batch sizes.
+    #[arg(long, value_delimiter = ',', default_value = "1,8")]
+    pub batch: Vec<usize>,
+    /// Timed runs per measurement (the median is reported).
+    #[arg(long, default_value_t = 10)]
+    pub runs: usize,
+    /// Untimed runs first.
+    #[arg(long, default_value_t = 2)]
+    pub warmup: usize,
+    /// Threads of the pool (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+impl Timing {
+    /// Sizes the pool as asked.
+    pub fn apply(&self) -> Result<(), Error> {
+        if let Some(n) = self.threads {
+            burn_zoo::set_threads(n)?;
+        }
+        Ok(())
+    }
+}
+
+pub type Error = Box<dyn std::error::Error>;
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
@@ -115,7 +132,7 @@ fn bench(v: &Variant, args: &Args, device: &Device) -> Result<serde_json::Value,
         model = model.fused();
     }
     row["fused"] = (!args.no_fuse).into();
-    for &b in &args.batch {
+    for &b in &args.timing.batch {
         let x = Tensor::<4>::random([b, channels, size, size], Distribution::Default, device);
         let run = || {
             let t = Instant::now();
@@ -123,11 +140,11 @@ fn bench(v: &Variant, args: &Args, device: &Device) -> Result<serde_json::Value,
             std::hint::black_box(y);
             t.elapsed().as_secs_f64()
         };
-        (0..args.warmup).for_each(|_| {
+        (0..args.timing.warmup).for_each(|_| {
             run();
         });
         let (cpu, wall) = (cpu_seconds(), Instant::now());
-        let ms = median((0..args.runs.max(1)).map(|_| run()).collect()) * 1e3;
+        let ms = median((0..args.timing.runs.max(1)).map(|_| run()).collect()) * 1e3;
         // The threads actually used, measured: CPU time over wall time of the timed runs.
         let busy = (cpu_seconds() - cpu) / wall.elapsed().as_secs_f64();
         row[format!("batch{b}_ms")] = ms.into();
@@ -149,9 +166,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                 .ok_or_else(|| format!("unknown model `{}` (see `zoo list`)", args.model))?,
         ]
     };
-    if let Some(n) = args.threads {
-        burn_zoo::set_threads(n)?;
-    }
+    args.timing.apply()?;
     if args.flex_conv {
         burn_zoo::blocks::engine::set_enabled(false);
     }
@@ -165,8 +180,8 @@ pub fn run(args: Args) -> Result<(), Error> {
             } else {
                 "the zoo's engine"
             },
-            args.runs,
-            args.warmup,
+            args.timing.runs,
+            args.timing.warmup,
             if args.no_fuse {
                 "BatchNorm as is"
             } else {
@@ -174,6 +189,7 @@ pub fn run(args: Args) -> Result<(), Error> {
             }
         );
         let batches: Vec<String> = args
+            .timing
             .batch
             .iter()
             .map(|b| format!("b{b} ms  b{b} img/s  b{b} cpu"))
@@ -200,6 +216,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                 .map_or("—".to_string(), |x| format!("{x:.1}"))
         };
         let cols: Vec<String> = args
+            .timing
             .batch
             .iter()
             .map(|b| {

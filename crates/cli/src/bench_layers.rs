@@ -11,6 +11,8 @@ use burn_zoo::blocks::engine::{self, Conv2dShape};
 use burn_zoo::blocks::{ConvSpec, Fuse};
 use burn_zoo::variant;
 
+use crate::bench::{Error, Timing};
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Variants whose convolutions to time.
@@ -20,24 +22,12 @@ pub struct Args {
         default_value = "resnet18,resnet50,vgg16,densenet121,googlenet,xception,resnext50_32x4d"
     )]
     pub models: Vec<String>,
-    /// Batch sizes.
-    #[arg(long, value_delimiter = ',', default_value = "1,8")]
-    pub batch: Vec<usize>,
-    /// Timed runs per shape (the median is reported).
-    #[arg(long, default_value_t = 10)]
-    pub runs: usize,
-    /// Untimed runs first.
-    #[arg(long, default_value_t = 2)]
-    pub warmup: usize,
-    /// Threads of the pool (default: one per core).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub timing: Timing,
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
 }
-
-type Error = Box<dyn std::error::Error>;
 
 /// The distinct convolutions of `name` at batch 1, in order of first use, with how often each
 /// occurs in one forward pass.
@@ -84,17 +74,15 @@ fn time(s: &Conv2dShape, args: &Args, device: &Device) -> (f64, f64) {
         std::hint::black_box(engine::conv_fused(&conv, None, x.clone(), None, true).into_data());
     };
     engine::set_enabled(true);
-    let ours = median_ms(&mut run, args.warmup, args.runs);
+    let ours = median_ms(&mut run, args.timing.warmup, args.timing.runs);
     engine::set_enabled(false);
-    let flex = median_ms(&mut run, args.warmup, args.runs);
+    let flex = median_ms(&mut run, args.timing.warmup, args.timing.runs);
     engine::set_enabled(true);
     (ours, flex)
 }
 
 pub fn run(args: Args) -> Result<(), Error> {
-    if let Some(n) = args.threads {
-        burn_zoo::set_threads(n)?;
-    }
+    args.timing.apply()?;
     let device = Device::default();
     let peak = zoo_peak();
     if !args.json {
@@ -102,7 +90,7 @@ pub fn run(args: Args) -> Result<(), Error> {
             "{} threads, {:?} kernels, measured FMA peak {peak:.0} GFLOP/s; convolution + bias + ReLU, median of {} runs",
             burn_zoo::threads(),
             burn_zoo::blocks::engine::isa(),
-            args.runs
+            args.timing.runs
         );
         println!(
             "{:<16} {:>3} {:>5} {:>22} {:>4} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7}",
@@ -122,7 +110,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     let mut done: HashMap<Conv2dShape, (f64, f64)> = HashMap::new();
     for name in &args.models {
         for (shape, count) in shapes(name, &device)? {
-            for &batch in &args.batch {
+            for &batch in &args.timing.batch {
                 let s = Conv2dShape { batch, ..shape };
                 let (ours, flex) = *done.entry(s).or_insert_with(|| time(&s, &args, &device));
                 let gflop = 2.0 * s.macs() as f64 / 1e9;

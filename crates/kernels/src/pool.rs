@@ -97,6 +97,22 @@ impl Pool2dShape {
         Ok(())
     }
 
+    /// After checking the lengths: the output width and every output column's window.
+    #[allow(clippy::type_complexity)]
+    fn columns(
+        &self,
+        input: usize,
+        out: usize,
+    ) -> Result<(usize, Vec<(usize, usize, usize)>), PoolError> {
+        self.check(input, out)?;
+        let [_, wo] = self.out_hw();
+        let [_, l, _, r] = self.padding;
+        let cols = (0..wo)
+            .map(|o| Self::window(o, self.stride[1], self.kw, l, self.w, r))
+            .collect();
+        Ok((wo, cols))
+    }
+
     /// The input rows (or columns) a window starting at output index `o` covers, clipped to
     /// the input, and the window's extent clipped to the padded input (PyTorch's divisor).
     fn window(
@@ -150,12 +166,8 @@ fn planes(
 
 /// Max pooling (padding never wins, as PyTorch pads with −∞).
 pub fn max_pool2d(s: &Pool2dShape, input: &[f32], out: &mut [f32]) -> Result<(), PoolError> {
-    s.check(input.len(), out.len())?;
-    let [_, wo] = s.out_hw();
-    let [t, l, b, r] = s.padding;
-    let cols: Vec<(usize, usize, usize)> = (0..wo)
-        .map(|o| Pool2dShape::window(o, s.stride[1], s.kw, l, s.w, r))
-        .collect();
+    let (wo, cols) = s.columns(input.len(), out.len())?;
+    let [t, _, b, _] = s.padding;
     planes(s, input, out, |x, y| {
         // Row pass: the maximum over each window's columns, for every input row.
         let mut rows = vec![f32::NEG_INFINITY; s.h * wo];
@@ -189,12 +201,8 @@ pub fn avg_pool2d(
     count_include_pad: bool,
     out: &mut [f32],
 ) -> Result<(), PoolError> {
-    s.check(input.len(), out.len())?;
-    let [_, wo] = s.out_hw();
-    let [t, l, b, r] = s.padding;
-    let cols: Vec<(usize, usize, usize)> = (0..wo)
-        .map(|o| Pool2dShape::window(o, s.stride[1], s.kw, l, s.w, r))
-        .collect();
+    let (wo, cols) = s.columns(input.len(), out.len())?;
+    let [t, _, b, _] = s.padding;
     planes(s, input, out, |x, y| {
         for (oy, dst) in y.chunks_mut(wo).enumerate() {
             let (r0, r1, rp) = Pool2dShape::window(oy, s.stride[0], s.kh, t, s.h, b);
