@@ -550,7 +550,8 @@ fn bench_reports_latency_throughput_load_time_and_memory() {
     }
     let (ok, _, err) = zoo(&["bench", "--model", "resnet17"]);
     assert!(!ok && err.contains("unknown model"), "{err}");
-    // One thread asked for is one thread used (within the measurement's noise).
+    // One thread asked for is at most one thread used: CPU time cannot pass wall time by much
+    // (no lower bound: a busy machine may deschedule the process).
     let (ok, out, err) = zoo(&[
         "bench",
         "--model",
@@ -566,7 +567,7 @@ fn bench_reports_latency_throughput_load_time_and_memory() {
     assert!(ok, "{err}");
     let row: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     let busy = row["batch1_cpu_per_wall"].as_f64().unwrap();
-    assert!(busy > 0.5 && busy < 1.3, "{row}");
+    assert!(busy > 0.0 && busy < 1.3, "{row}");
 }
 
 /// The per-layer benchmark's smoke run: ResNet-20's distinct convolutions, each timed on the
