@@ -1,6 +1,7 @@
 //! `zoo bench`: latency and throughput of the zoo's models on this machine, as they are.
 //! Comparing with PyTorch and ONNX Runtime is `scripts/bench_peers.py`'s job (issue 8).
 
+use crate::out::outln;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -173,7 +174,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     let device = Device::default();
     let threads = burn_zoo::threads();
     if !args.json {
-        println!(
+        outln!(
             "flex device, {threads} threads, convolutions by {}, median of {} runs after {} warm-up, {}",
             if args.flex_conv {
                 "flex"
@@ -194,7 +195,7 @@ pub fn run(args: Args) -> Result<(), Error> {
             .iter()
             .map(|b| format!("b{b} ms  b{b} img/s  b{b} cpu"))
             .collect();
-        println!(
+        outln!(
             "{:<18} {:>10} {:>10}  {}  {:>9} {:>9}",
             "variant",
             "load bpk",
@@ -207,7 +208,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     for v in variants {
         let row = bench(v, &args, &device)?;
         if args.json {
-            println!("{row}");
+            outln!("{row}");
             continue;
         }
         let f = |k: &str| {
@@ -228,7 +229,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                 )
             })
             .collect();
-        println!(
+        outln!(
             "{:<18} {:>10} {:>10}  {}  {:>9} {:>9}",
             v.name,
             f("load_bpk_ms"),

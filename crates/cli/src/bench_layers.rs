@@ -3,6 +3,7 @@
 //! measured FMA peak. `scripts/bench_layers.py` adds PyTorch and ONNX Runtime on the same
 //! shapes.
 
+use crate::out::outln;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -86,13 +87,13 @@ pub fn run(args: Args) -> Result<(), Error> {
     let device = Device::default();
     let peak = zoo_peak();
     if !args.json {
-        println!(
+        outln!(
             "{} threads, {:?} kernels, measured FMA peak {peak:.0} GFLOP/s; convolution + bias + ReLU, median of {} runs",
             burn_zoo::threads(),
             burn_zoo::blocks::engine::isa(),
             args.timing.runs
         );
-        println!(
+        outln!(
             "{:<16} {:>3} {:>5} {:>22} {:>4} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7}",
             "model",
             "n×",
@@ -123,7 +124,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                         "engine_ms": ours, "flex_ms": flex, "engine_gflops": g_ours,
                         "flex_gflops": g_flex, "peak_gflops": peak,
                     });
-                    println!("{row}");
+                    outln!("{row}");
                 } else {
                     let what = format!(
                         "{}×{}×{} → {}{}",
@@ -137,7 +138,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                             String::new()
                         }
                     );
-                    println!(
+                    outln!(
                         "{name:<16} {count:>3} {batch:>5} {what:>22} {:>4} {gflop:>9.3} {ours:>9.3} {flex:>9.3} {g_ours:>8.1} {g_flex:>8.1} {:>6.1}%",
                         format!("{}/{}", s.kh, s.stride[0]),
                         100.0 * g_ours / peak

@@ -1,6 +1,7 @@
 //! `zoo classify`: top-k classes of images, with the embedded pretrained LeNet-5 (offline) or
 //! any variant and its published weights or a weights file.
 
+use crate::out::outln;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::activation::softmax;
@@ -90,7 +91,7 @@ pub fn run(
                         .iter()
                         .map(|&(i, p)| format!("{} {:.1}%", classes[i], 100.0 * p))
                         .collect();
-                    println!("{}: {}", path.display(), text.join(", "));
+                    outln!("{}: {}", path.display(), text.join(", "));
                 }
             }
             Err(e) => {
@@ -104,7 +105,7 @@ pub fn run(
         }
     }
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
     }
     Ok(failed)
 }

@@ -1,5 +1,6 @@
 //! `zoo eval`: top-1/top-5 accuracy of a model on a folder of images.
 
+use crate::out::outln;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -203,21 +204,21 @@ pub fn run(args: Args) -> Result<(), Error> {
         || args.weights.clone().unwrap_or_default(),
         |e| args.weights.clone().unwrap_or_else(|| e.id.clone()),
     );
-    println!(
+    outln!(
         "{} ({weights}) on {n} images of {}",
         v.name,
         args.data.display()
     );
-    println!("{:<28} {:>7} {:>9}", "class", "images", "top-1");
+    outln!("{:<28} {:>7} {:>9}", "class", "images", "top-1");
     for (c, (count, hits)) in &per_class {
-        println!(
+        outln!(
             "{:<28} {:>7} {:>8.2}%",
             format!("{c} {}", name_of(*c)),
             count,
             100.0 * *hits as f64 / *count as f64
         );
     }
-    println!(
+    outln!(
         "top-1 {:.2}% ({top1}/{n})  top-5 {:.2}% ({top5}/{n})",
         100.0 * top1 as f64 / n as f64,
         100.0 * top5 as f64 / n as f64

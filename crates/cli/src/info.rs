@@ -1,5 +1,6 @@
 //! `zoo list` and `zoo info`: the catalogue and the registry of published weights.
 
+use crate::out::outln;
 use burn_zoo::hub::{WeightEntry, registry};
 use burn_zoo::pretrained::burnpack_path;
 use burn_zoo::{VARIANTS, variant};
@@ -12,9 +13,9 @@ fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), |a| format!("{a:.2}"))
 }
 
-pub fn list(json: bool) {
+pub fn list(json: bool) -> Result<(), crate::out::OutputError> {
     if !json {
-        println!(
+        outln!(
             "{:<18} {:<9} {:>12} {:>7} {:>7}  {:<28} {:>6} {:>8}",
             "variant",
             "family",
@@ -40,7 +41,7 @@ pub fn list(json: bool) {
                 "variant": v.name, "family": v.family, "params": v.params,
                 "classes": v.classes, "input_size": v.input_size, "weights": weights,
             });
-            println!("{row}");
+            outln!("{row}");
             continue;
         }
         let names: Vec<String> = ws
@@ -48,7 +49,7 @@ pub fn list(json: bool) {
             .map(|w| format!("{}{}", w.name, if w.default { "*" } else { "" }))
             .collect();
         let default = ws.iter().find(|w| w.default);
-        println!(
+        outln!(
             "{:<18} {:<9} {:>12} {:>7} {:>7}  {:<28} {:>6} {:>8}",
             v.name,
             v.family,
@@ -66,44 +67,54 @@ pub fn list(json: bool) {
                 .map_or_else(|| "—".to_string(), |s| format!("{s:.1}")),
         );
     }
+    Ok(())
 }
 
-pub fn info(name: &str) -> Result<(), String> {
+pub fn info(name: &str) -> Result<(), Box<dyn std::error::Error>> {
     let v = variant(name).ok_or_else(|| format!("unknown model `{name}` (see `zoo list`)"))?;
-    println!(
+    outln!(
         "{}: family {}, {} parameters, {} classes, input {}×{}",
-        v.name, v.family, v.params, v.classes, v.input_size, v.input_size
+        v.name,
+        v.family,
+        v.params,
+        v.classes,
+        v.input_size,
+        v.input_size
     );
     let ws = weights_of(v.name);
     if ws.is_empty() {
-        println!("no published ImageNet weights; load a checkpoint with `--weights FILE`");
+        outln!("no published ImageNet weights; load a checkpoint with `--weights FILE`");
     }
     for w in ws {
         let p = &w.preprocess;
-        println!();
-        println!("{}{}", w.id, if w.default { " (default)" } else { "" });
-        println!("  source          {}", w.source);
-        println!("  url             {}", w.url);
-        println!(
+        outln!();
+        outln!("{}{}", w.id, if w.default { " (default)" } else { "" });
+        outln!("  source          {}", w.source);
+        outln!("  url             {}", w.url);
+        outln!(
             "  sha256 prefix   {}",
             w.sha256_prefix.as_deref().unwrap_or("— (none published)")
         );
-        println!(
+        outln!(
             "  size            {}",
             w.file_size_mib
                 .map_or_else(|| "—".into(), |s| format!("{s:.1} MiB"))
         );
-        println!("  acc@1 / acc@5   {} / {}", pct(w.acc1), pct(w.acc5));
-        println!("  GFLOPs          {:.2}", w.gflops);
-        println!(
+        outln!("  acc@1 / acc@5   {} / {}", pct(w.acc1), pct(w.acc5));
+        outln!("  GFLOPs          {:.2}", w.gflops);
+        outln!(
             "  preprocessing   resize shorter side to {} ({:?}), center crop {}, mean {:?}, std {:?}",
-            p.resize, p.interpolation, p.crop, p.mean, p.std
+            p.resize,
+            p.interpolation,
+            p.crop,
+            p.mean,
+            p.std
         );
         if w.transform_input {
-            println!("                  (the model re-normalises its input: transform_input)");
+            outln!("                  (the model re-normalises its input: transform_input)");
         }
         let cached = burnpack_path(w);
-        println!(
+        outln!(
             "  cache           {}",
             if cached.exists() {
                 cached.display().to_string()

@@ -7,11 +7,14 @@ use burn::tensor::Device;
 use burn_zoo::{ImportOptions, variant};
 use clap::{Parser, Subcommand};
 
+use crate::out::outln;
+
 mod bench;
 mod bench_layers;
 mod classify;
 mod eval;
 mod info;
+mod out;
 mod train;
 
 #[derive(Parser)]
@@ -115,6 +118,8 @@ fn parse_remap(s: &str) -> Result<(String, String), String> {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`zoo list | head -1`): a normal end.
+        Err(e) if matches!(e.downcast_ref(), Some(out::OutputError::Closed)) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -140,7 +145,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .into());
             }
         }
-        Command::List { json } => info::list(json),
+        Command::List { json } => info::list(json)?,
         Command::Info { model } => info::info(&model)?,
         Command::Eval(args) => eval::run(args)?,
         Command::Bench(args) => bench::run(args)?,
@@ -172,14 +177,14 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             spinner.finish_and_clear();
             let (loaded, report) = loaded?;
             loaded.save_file(&to)?;
-            println!(
+            outln!(
                 "{model}: {} parameters from {} → {}",
                 loaded.num_params(),
                 from.display(),
                 to.display()
             );
             if !report.skipped.is_empty() {
-                println!("{model}: {report}");
+                outln!("{model}: {report}");
             }
         }
         Command::Train {

@@ -1,5 +1,6 @@
 //! `zoo train`: train LeNet-5 on MNIST-style IDX data and record how.
 
+use crate::out::outln;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -118,7 +119,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     let json_path = args.out.with_extension("json");
     std::fs::write(&json_path, serde_json::to_string_pretty(&record)? + "\n")?;
-    println!(
+    outln!(
         "{}: {accuracy:.2} % top-1 on {} test images after {} epochs ({seconds:.0} s); wrote {} and {}",
         args.model,
         test_set.len(),

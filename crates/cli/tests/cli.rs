@@ -602,3 +602,46 @@ fn bench_layers_times_each_distinct_convolution() {
         }
     }
 }
+
+/// Standard output that cannot be written is an error with a message, not a panic
+/// (`zoo list > /dev/full`); a reader that goes away (`zoo list | head -1`) ends the command
+/// quietly with success.
+#[test]
+fn unwritable_or_closed_stdout_is_not_a_panic() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    for args in [&["list"][..], &["info", "resnet50"], &["list", "--json"]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_zoo"))
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("cannot write to standard output") && !err.contains("panicked"),
+            "{err}"
+        );
+    }
+    // The read end closed before the first line is written.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zoo"))
+        .args(["classify", "tests/data/fashion-mnist/samples/bag.png"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !err.contains("panicked"),
+        "{:?}: {err}",
+        out.status
+    );
+}
