@@ -127,6 +127,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether two paths name one file (the same device and inode where both exist).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt;
+        return x.dev() == y.dev() && x.ino() == y.ino();
+    }
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::Classify {
@@ -161,6 +171,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let v = variant(&model)
                 .ok_or_else(|| format!("unknown model `{model}` (see `zoo list`)"))?;
+            if same_file(&from, &to) {
+                return Err(format!(
+                    "--to {} names the same file as --from: writing it would destroy the input",
+                    to.display()
+                )
+                .into());
+            }
             let options = ImportOptions {
                 top_level_key,
                 remaps: remap,

@@ -645,3 +645,50 @@ fn unwritable_or_closed_stdout_is_not_a_panic() {
         out.status
     );
 }
+
+/// `zoo convert` replaces only regular files, and never its own input.
+#[test]
+fn convert_refuses_its_input_and_non_regular_targets() {
+    let dir = scratch_dir();
+    let src = dir.path().join("src.bpk");
+    resnet20_file(&src);
+    let before = std::fs::read(&src).unwrap();
+    let convert = |to: &str| {
+        zoo(&[
+            "convert",
+            "--model",
+            "resnet20",
+            "--from",
+            src.to_str().unwrap(),
+            "--to",
+            to,
+        ])
+    };
+    let (ok, _, err) = convert(src.to_str().unwrap());
+    assert!(!ok && err.contains("same file as --from"), "{err}");
+    let alias = dir.path().join("./src.bpk");
+    let (ok, _, err) = convert(alias.to_str().unwrap());
+    assert!(!ok && err.contains("same file as --from"), "{err}");
+    assert_eq!(
+        std::fs::read(&src).unwrap(),
+        before,
+        "the input was changed"
+    );
+    for target in ["/dev/null", dir.path().to_str().unwrap()] {
+        let (ok, _, err) = convert(target);
+        assert!(!ok && err.contains("not a regular file"), "{target}: {err}");
+    }
+    assert!(std::path::Path::new("/dev/null").exists());
+    // Nothing half-written is left beside the target.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["src.bpk"], "{names:?}");
+}
+
+fn resnet20_file(path: &std::path::Path) {
+    burn_zoo::resnet::resnet20(10, &Device::default())
+        .save_file(path)
+        .unwrap();
+}

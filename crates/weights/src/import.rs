@@ -228,13 +228,35 @@ fn apply_checked<M: Module>(
 /// Saves `model` as burnpack at `path`, atomically (a failed write leaves no partial file),
 /// replacing any file already there.
 pub fn save<M: Module>(model: &M, path: &Path) -> Result<(), LoadError> {
-    let mut store = BurnpackStore::from_file(path)
+    let write_error = |reason: String| LoadError::Write {
+        path: path.to_path_buf(),
+        reason,
+    };
+    // Only a regular file is ever replaced (not a device, a directory or a FIFO).
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(write_error(
+            "it exists and is not a regular file; refusing to replace it".into(),
+        ));
+    }
+    // Written beside the target, then renamed over it: a failed save leaves the old file as
+    // it was, and a reader never sees half a file.
+    let name = path
+        .file_name()
+        .map_or("model".into(), |n| n.to_string_lossy());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let mut store = BurnpackStore::from_file(&tmp)
         .overwrite(true)
         .auto_extension(false);
-    model.save_into(&mut store).map_err(|e| LoadError::Write {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
+    let saved = model
+        .save_into(&mut store)
+        .map_err(|e| write_error(e.to_string()))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| write_error(e.to_string())));
+    if saved.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    saved
 }
 
 fn read(
