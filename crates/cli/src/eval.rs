@@ -161,6 +161,17 @@ pub fn run(args: Args) -> Result<(), Error> {
     if items.is_empty() {
         return Err(format!("{}: no images", args.data.display()).into());
     }
+    // A label the model has no class for would be counted as a miss, or index past the class
+    // names: refused before any image is read.
+    if let Some((path, label)) = items.iter().find(|(_, label)| *label >= v.classes) {
+        return Err(format!(
+            "{}: label {label} is not a class of {} (classes 0–{})",
+            path.display(),
+            v.name,
+            v.classes - 1
+        )
+        .into());
+    }
     let name_of = |c: usize| -> String {
         folder_names
             .get(c)

@@ -692,3 +692,32 @@ fn resnet20_file(path: &std::path::Path) {
         .save_file(path)
         .unwrap();
 }
+
+/// A label the model has no class for is an error naming the image, before any is read.
+#[test]
+fn eval_refuses_labels_past_the_class_count() {
+    let dir = scratch_dir();
+    let weights = dir.path().join("resnet20.bpk");
+    resnet20_file(&weights);
+    let image = dir.path().join("bag.png");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/fashion-mnist/samples/bag.png"
+    );
+    std::fs::copy(sample, &image).unwrap();
+    std::fs::write(dir.path().join("labels.tsv"), "bag.png\t1000\n").unwrap();
+    let (ok, _, err) = zoo(&[
+        "eval",
+        "--model",
+        "resnet20",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--data",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && err.contains("bag.png: label 1000 is not a class of resnet20 (classes 0–9)"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
