@@ -99,7 +99,10 @@ pub fn conv_fused(
     {
         return y;
     }
-    let y = on
+    // The engine without the fused part: for a BatchNorm still to apply, or a residual it
+    // could not take. (Anything else it refused above, it would refuse again.)
+    let retry = on && (pending_bn.is_some() || residual.is_some());
+    let y = retry
         .then(|| flex::conv(conv, &x, None, false))
         .flatten()
         .unwrap_or_else(|| conv.forward(x));
@@ -236,7 +239,8 @@ mod flex {
     static PREPARED: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 
     fn prepared(shape: &Conv2dShape, weight: &FlexTensor) -> Option<Arc<Prepared>> {
-        if !zoo_kernels::winograd() {
+        // Most convolutions have nothing to prepare: no lock, no look-up for them.
+        if !Prepared::wanted(shape) {
             return None;
         }
         let mut cache = PREPARED.lock().unwrap_or_else(|e| e.into_inner());
@@ -248,11 +252,7 @@ mod flex {
         if let Some(e) = cache.iter().find(same) {
             return Some(e.prepared.clone());
         }
-        let p = Prepared::new(shape, values(weight)).ok()?;
-        if !p.is_useful() {
-            return None;
-        }
-        let p = Arc::new(p);
+        let p = Arc::new(Prepared::new(shape, values(weight)).ok()?);
         cache.push(Entry {
             weight: weight.clone(),
             prepared: p.clone(),
@@ -273,6 +273,20 @@ mod flex {
         (p.dtype() == DType::F32 && p.layout().contiguous_offsets().is_some()).then_some(p)
     }
 
+    /// A layer's optional bias as a primitive: `None` when the layer has none, `Some(None)`
+    /// when it has one the engine cannot read.
+    fn bias(b: &Option<burn::module::Param<Tensor<1>>>) -> Option<Option<FlexTensor>> {
+        match b {
+            Some(b) => primitive(&b.val()).map(Some),
+            None => Some(None),
+        }
+    }
+
+    /// The engine's output as a tensor on the flex device.
+    fn tensor<const D: usize>(out: Vec<f32>, shape: [usize; D]) -> Tensor<D> {
+        Tensor::from_primitive::<Flex>(FlexTensor::from_data(TensorData::new(out, shape)))
+    }
+
     fn values(p: &FlexTensor) -> &[f32] {
         let (start, end) = p.layout().contiguous_offsets().expect("checked contiguous");
         &p.storage::<f32>()[start..end]
@@ -289,10 +303,7 @@ mod flex {
         let Conv2dShape { batch, c_out, .. } = shape;
         let input = primitive(x)?;
         let weight = primitive(&conv.weight.val())?;
-        let bias = match &conv.bias {
-            Some(b) => Some(primitive(&b.val())?),
-            None => None,
-        };
+        let bias = bias(&conv.bias)?;
         let [ho, wo] = shape.out_hw();
         let res = match residual {
             Some(r) if r.dims() == [batch, c_out, ho, wo] => Some(primitive(r)?),
@@ -309,8 +320,7 @@ mod flex {
         let prep = prepared(&shape, &weight);
         let (x, w) = (values(&input), values(&weight));
         conv2d_prepared(&shape, x, w, prep.as_deref(), fused, &mut out).ok()?;
-        let data = TensorData::new(out, [batch, c_out, ho, wo]);
-        Some(Tensor::from_primitive::<Flex>(FlexTensor::from_data(data)))
+        Some(tensor(out, [batch, c_out, ho, wo]))
     }
 
     /// The engine's fully connected layer, or `None` where it does not apply.
@@ -322,15 +332,11 @@ mod flex {
         }
         let input = primitive(x)?;
         let weight = primitive(&layer.weight.val())?;
-        let bias = match &layer.bias {
-            Some(b) => Some(primitive(&b.val())?),
-            None => None,
-        };
+        let bias = bias(&layer.bias)?;
         let mut out = vec![0f32; n * d_out];
         let (x, w, b) = (values(&input), values(&weight), bias.as_ref().map(values));
         zoo_kernels::linear(n, d_in, d_out, x, w, b, relu, &mut out).ok()?;
-        let data = TensorData::new(out, [n, d_out]);
-        Some(Tensor::from_primitive::<Flex>(FlexTensor::from_data(data)))
+        Some(tensor(out, [n, d_out]))
     }
 
     /// Max pooling (`avg: None`) or average pooling with `count_include_pad`.
@@ -343,8 +349,7 @@ mod flex {
             Some(include) => avg_pool2d(s, values(&input), include, &mut out),
         }
         .ok()?;
-        let data = TensorData::new(out, [s.batch, s.channels, ho, wo]);
-        Some(Tensor::from_primitive::<Flex>(FlexTensor::from_data(data)))
+        Some(tensor(out, [s.batch, s.channels, ho, wo]))
     }
 }
 

@@ -93,6 +93,11 @@ impl Conv2dShape {
         ]
     }
 
+    /// A 1×1 stride-1 convolution without padding: its patch matrix is the input itself.
+    fn reads_in_place(&self) -> bool {
+        self.kh == 1 && self.kw == 1 && self.stride == [1, 1] && self.padding == [0; 4]
+    }
+
     /// Rows of the implicit patch matrix: input channels per group × kernel taps.
     fn k(&self) -> usize {
         (self.c_in / self.groups) * self.kh * self.kw
@@ -146,21 +151,17 @@ impl Prepared {
                 shape: Box::new(*s),
             });
         }
-        let winograd = crate::winograd::applies(s).then(|| crate::winograd::filters(s, weight));
+        let winograd = Self::wanted(s).then(|| crate::winograd::filters(s, weight));
         Ok(Self {
             shape: Conv2dShape { batch: 1, ..*s },
             winograd,
         })
     }
 
-    /// Whether this preparation holds anything (false where Winograd does not apply).
-    pub fn is_useful(&self) -> bool {
-        self.winograd.is_some()
-    }
-
-    /// Bytes held.
-    pub fn bytes(&self) -> usize {
-        self.winograd.as_ref().map_or(0, |u| u.len() * 4)
+    /// Whether convolutions of shape `s` have anything to prepare (Winograd is on and suits
+    /// the shape): a caller can skip [`Prepared::new`] and its cache where they do not.
+    pub fn wanted(s: &Conv2dShape) -> bool {
+        crate::winograd() && crate::winograd::applies(s)
     }
 }
 
@@ -215,7 +216,7 @@ pub fn conv2d_prepared(
         crate::depthwise::conv2d(s, input, weight, fused, out);
         return Ok(());
     }
-    if crate::winograd() && crate::winograd::applies(s) {
+    if Prepared::wanted(s) {
         let u = prepared
             .filter(|p| p.shape == Conv2dShape { batch: 1, ..*s })
             .and_then(|p| p.winograd.as_deref());
@@ -339,7 +340,7 @@ impl Plan {
             pixels,
             p_step: p_panels * NR,
             m_step: m_total.div_ceil(m_chunks).div_ceil(mr) * mr,
-            direct: s.kh == 1 && s.kw == 1 && s.stride == [1, 1] && s.padding == [0; 4],
+            direct: s.reads_in_place(),
         }
     }
 
@@ -391,15 +392,13 @@ unsafe fn task(
     let k_total = s.k();
     let plane = s.h * s.w;
     let mr = gemm::mr();
-    let direct = s.kh == 1 && s.kw == 1 && s.stride == [1, 1] && s.padding == [0; 4];
+    let direct = s.reads_in_place();
     let x = &input[(t.image * s.c_in + t.group * cig) * plane..][..cig * plane];
     let w = &weight[t.group * cog * k_total..][..cog * k_total];
     let ch0 = t.group * cog; // first output channel of the group
     let out_at = |m: usize, p: usize| (t.image * s.c_out + ch0 + m) * pixels + p;
     PACKED.with_borrow_mut(|buf| {
-        if buf.len() < KC * NC {
-            buf.resize(KC * NC, 0.0);
-        }
+        let buf = crate::scratch(buf, KC * NC);
         for k0 in (0..k_total).step_by(KC) {
             let kc = KC.min(k_total - k0);
             let last = k0 + kc == k_total;

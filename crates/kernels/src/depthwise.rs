@@ -68,11 +68,8 @@ fn one_plane<const CH: usize>(
     let x = &input[i * s.h * s.w..(i + 1) * s.h * s.w];
     let w = &weight[c * s.kh * s.kw..(c + 1) * s.kh * s.kw];
     let bias = fused.bias.map_or(0.0, |b| b[c]);
-    padded.clear();
-    padded.resize(hp * wp, 0.0);
-    for (y, row) in x.chunks(s.w).enumerate() {
-        padded[(pt + y) * wp + pl..][..s.w].copy_from_slice(row);
-    }
+    let padded = crate::scratch(padded, hp * wp);
+    crate::pad_plane(x, s.w, padded, wp, (pt, pl));
     // The taps as (offset in the padded plane, weight), row by row.
     let taps: Vec<(usize, f32)> = (0..s.kh * s.kw)
         .map(|t| ((t / s.kw) * dy * wp + (t % s.kw) * dx, w[t]))

@@ -206,3 +206,29 @@ pub(crate) fn for_each(parallel: bool, n: usize, f: impl Fn(usize) + Sync + Send
         (0..n).for_each(f);
     }
 }
+
+/// A grow-only scratch buffer of at least `n` values (contents unspecified).
+pub(crate) fn scratch(buf: &mut Vec<f32>, n: usize) -> &mut [f32] {
+    if buf.len() < n {
+        buf.resize(n, 0.0);
+    }
+    &mut buf[..n]
+}
+
+/// Copies the plane `src` (rows of `w`) into `dst` (rows of `wp`, zero elsewhere) at row
+/// `top`, column `left`, clipped to `dst`: zero padding made once, so the kernels that read
+/// it need no bounds tests.
+pub(crate) fn pad_plane(
+    src: &[f32],
+    w: usize,
+    dst: &mut [f32],
+    wp: usize,
+    (top, left): (usize, usize),
+) {
+    dst.fill(0.0);
+    let rows = dst.len() / wp;
+    let n = w.min(wp.saturating_sub(left));
+    for (y, row) in src.chunks(w).enumerate().take(rows.saturating_sub(top)) {
+        dst[(top + y) * wp + left..][..n].copy_from_slice(&row[..n]);
+    }
+}

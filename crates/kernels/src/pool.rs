@@ -2,8 +2,6 @@
 //! and averaging divisors. Max pooling is separable: a row pass then a column pass of
 //! element-wise maxima, which the compiler vectorises, instead of a k×k loop per output.
 
-use rayon::prelude::*;
-
 use crate::conv::SendPtr;
 
 /// A 2-D pooling's geometry: input `[batch, channels, h, w]`, output `[batch, channels, ho, wo]`.
@@ -149,19 +147,13 @@ fn planes(
 ) {
     let [ho, wo] = s.out_hw();
     let (n_in, n_out) = (s.h * s.w, ho * wo);
-    if !crate::parallel(input.len() * s.kh * s.kw) {
-        input
-            .chunks(n_in)
-            .zip(out.chunks_mut(n_out))
-            .for_each(|(x, y)| plane(x, y));
-    } else {
-        let out = SendPtr(out.as_mut_ptr());
-        (0..s.batch * s.channels).into_par_iter().for_each(|i| {
-            // SAFETY: plane `i` of the output is written by this iteration only.
-            let y = unsafe { std::slice::from_raw_parts_mut(out.add(i * n_out), n_out) };
-            plane(&input[i * n_in..(i + 1) * n_in], y);
-        });
-    }
+    let out = SendPtr(out.as_mut_ptr());
+    let parallel = crate::parallel(input.len() * s.kh * s.kw);
+    crate::for_each(parallel, s.batch * s.channels, |i| {
+        // SAFETY: plane `i` of the output is written by this iteration only.
+        let y = unsafe { std::slice::from_raw_parts_mut(out.add(i * n_out), n_out) };
+        plane(&input[i * n_in..(i + 1) * n_in], y);
+    });
 }
 
 /// Max pooling (padding never wins, as PyTorch pads with −∞).

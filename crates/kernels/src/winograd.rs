@@ -20,6 +20,7 @@ use rayon::prelude::*;
 
 use crate::conv::{Conv2dShape, Fused, SendPtr};
 use crate::gemm::{self, Epilogue, NR, Operands};
+use crate::{pad_plane, scratch};
 
 /// Lanes of the transforms: tiles transformed together.
 const L: usize = 16;
@@ -49,14 +50,6 @@ thread_local! {
     /// same thread gets a fresh one); each pool thread's block buffers.
     static PADDED: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
     static BLOCK: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
-}
-
-/// A grow-only scratch buffer of at least `n` values (contents unspecified).
-fn scratch(buf: &mut Vec<f32>, n: usize) -> &mut [f32] {
-    if buf.len() < n {
-        buf.resize(n, 0.0);
-    }
-    &mut buf[..n]
 }
 
 /// Geometry of the tiling of one image.
@@ -147,16 +140,8 @@ pub(crate) fn conv2d(
 /// patch needs no bounds checks.
 fn pad(s: &Conv2dShape, input: &[f32], padded: &mut [f32], tl: Tiling) {
     let [pt, pl, _, _] = s.padding;
-    let plane = |(src, dst): (&[f32], &mut [f32])| {
-        dst.fill(0.0);
-        for (y, row) in src.chunks(s.w).enumerate() {
-            // Rows and columns past the padded extent are never read by a tile.
-            if pt + y < tl.hp {
-                let n = s.w.min(tl.wp - pl);
-                dst[(pt + y) * tl.wp + pl..][..n].copy_from_slice(&row[..n]);
-            }
-        }
-    };
+    // Rows and columns past the padded extent are never read by a tile.
+    let plane = |(src, dst): (&[f32], &mut [f32])| pad_plane(src, s.w, dst, tl.wp, (pt, pl));
     let planes = input
         .chunks(s.h * s.w)
         .zip(padded.chunks_mut(tl.hp * tl.wp));
