@@ -20,11 +20,9 @@ import datetime
 import json
 import math
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -38,18 +36,12 @@ from onnx import TensorProto, helper, numpy_helper
 warnings.filterwarnings("ignore", category=UserWarning)
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench_peers import geomean, machine, settle, versions  # noqa: E402
+from bench_peers import geomean, machine, versions  # noqa: E402
+from timing import settle, timed  # noqa: E402
 
 
 def median_ms(f, warmup: int, runs: int) -> float:
-    for _ in range(warmup):
-        f()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1e3
+    return timed(f, warmup, runs)[0]
 
 
 def conv_onnx(row: dict, w: np.ndarray, b: np.ndarray, path: Path) -> None:

@@ -27,7 +27,6 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import reference  # noqa: E402  (the variant tables the parity fixtures use)
+from timing import peak_mib, settle, timed  # noqa: E402
 
 
 class LeNet5(torch.nn.Module):
@@ -105,35 +105,6 @@ def torch_model(name: str) -> tuple[torch.nn.Module, int, int]:
     return torchvision.models.get_model(name, weights=None, **kwargs), 224, 3
 
 
-def settle() -> None:
-    """Lets the last framework's idle worker threads stop spin-waiting (OpenMP's and ORT's spin
-    for a while after their last task) before the next framework is timed."""
-    time.sleep(1.0)
-
-
-def timed(f, warmup: int, runs: int) -> tuple[float, float]:
-    """Median milliseconds of `runs` calls after `warmup`, and CPU time ÷ wall time over them."""
-    for _ in range(warmup):
-        f()
-    times = []
-    cpu, wall = time.process_time(), time.perf_counter()
-    for _ in range(runs):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    busy = (time.process_time() - cpu) / (time.perf_counter() - wall)
-    return statistics.median(times) * 1e3, busy
-
-
-def peak_mib() -> float:
-    """This process's peak resident memory: VmHWM, which starts afresh at exec (ru_maxrss
-    would include the parent's memory at fork time)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def zoo_list(zoo: Path) -> list[str]:
     out = subprocess.run([zoo, "list"], check=True, capture_output=True, text=True).stdout
     names = [line.split()[0] for line in out.splitlines()[1:] if line.strip()]
@@ -173,7 +144,7 @@ def bench_peers(name: str, model: torch.nn.Module, size: int, channels: int, arg
         else:  # without importing PyTorch, so that the peak is ONNX Runtime's own
             params = {"onnx": str(onnx_path), "batch": args.batch, "channels": channels, "size": size,
                       "runs": args.runs, "warmup": args.warmup, "threads": args.threads}
-            cmd = [sys.executable, "-c", ORT_WORKER, json.dumps(params)]
+            cmd = [sys.executable, str(ROOT / "scripts" / "ort_worker.py"), json.dumps(params)]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         row.update({f"{framework}_{k}": v for k, v in json.loads(out.strip().splitlines()[-1]).items()})
     settle()
@@ -181,33 +152,6 @@ def bench_peers(name: str, model: torch.nn.Module, size: int, channels: int, arg
     for extra in tmp.iterdir():  # external-data files of the larger exports
         extra.unlink()
     return row
-
-
-# ONNX Runtime's worker: a process that imports only NumPy and ONNX Runtime.
-ORT_WORKER = """
-import json, statistics, sys, time
-import numpy as np, onnxruntime as ort
-p = json.loads(sys.argv[1])
-opts = ort.SessionOptions()
-opts.intra_op_num_threads = p["threads"]
-opts.inter_op_num_threads = 1
-opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-session = ort.InferenceSession(p["onnx"], opts, providers=["CPUExecutionProvider"])
-row = {}
-for b in p["batch"]:
-    x = np.random.randn(b, p["channels"], p["size"], p["size"]).astype(np.float32)
-    for _ in range(p["warmup"]):
-        session.run(None, {"x": x})
-    times, cpu, wall = [], time.process_time(), time.perf_counter()
-    for _ in range(p["runs"]):
-        t = time.perf_counter()
-        session.run(None, {"x": x})
-        times.append(time.perf_counter() - t)
-    row[f"batch{b}_cpu_per_wall"] = (time.process_time() - cpu) / (time.perf_counter() - wall)
-    row[f"batch{b}_ms"] = statistics.median(times) * 1e3
-row["peak_mib"] = next(int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-print(json.dumps(row))
-"""
 
 
 @torch.inference_mode()
