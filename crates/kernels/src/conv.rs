@@ -227,15 +227,10 @@ pub fn conv2d_prepared(
     let out = SendPtr(out.as_mut_ptr());
     let serial = !crate::parallel(s.macs());
     let for_each = |tasks: Vec<Task>, src: Source<'_>| {
-        let run = |t: &Task| {
+        crate::for_each(!serial, tasks.len(), |i| {
             // SAFETY: tasks write disjoint (image, channel range, pixel range) regions of `out`.
-            unsafe { task(s, input, weight, fused, out, t, src) }
-        };
-        if serial {
-            tasks.iter().for_each(run);
-        } else {
-            tasks.par_iter().for_each(run);
-        }
+            unsafe { task(s, input, weight, fused, out, &tasks[i], src) }
+        });
     };
     if plan.direct || plan.m_step >= s.c_out / s.groups {
         for_each(plan.tasks(s, 0..s.batch, 0..s.groups), Source::PerTask);
