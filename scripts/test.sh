@@ -44,7 +44,7 @@ report=$(mktemp)
 trap 'rm -f "$report"' EXIT
 export ZOO_REPORT="$report"
 status=0
-cargo test --release --workspace "$@" || status=$?
+cargo test --release --workspace --no-fail-fast "$@" || status=$?
 
 if [ -s "$report" ]; then
   echo

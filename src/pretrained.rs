@@ -49,6 +49,11 @@ pub fn pretrained<W: Weights>(weights: W, device: &Device) -> Result<W::Model, P
 
 /// Loads `entry` into a model from `build`: the cache's Burn-format copy when there is one,
 /// else the checkpoint (fetched when absent), then saved in Burn's format for next time.
+///
+/// The cache repairs itself and is optional: a Burn-format copy that no longer loads is
+/// rebuilt from the checkpoint; a cached checkpoint that cannot be read (a truncated or padded
+/// download of weights with no published checksum) is fetched anew once; and a cache that
+/// cannot be written still gives the model, just without the copy.
 fn via_cache<M>(
     entry: &WeightEntry,
     build: impl Fn() -> M,
@@ -57,16 +62,25 @@ fn via_cache<M>(
 ) -> Result<M, PretrainedError> {
     let converted = burnpack_path(entry);
     if converted.exists() {
-        return Ok(load(build(), &converted)?);
+        if let Ok(model) = load(build(), &converted) {
+            return Ok(model);
+        }
+        let _ = std::fs::remove_file(&converted);
     }
-    let model = load(build(), &zoo_hub::fetch(entry)?)?;
-    if let Some(dir) = converted.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| LoadError::Write {
-            path: dir.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+    let checkpoint = zoo_hub::fetch(entry)?;
+    let model = match load(build(), &checkpoint) {
+        Ok(model) => model,
+        Err(LoadError::Read { .. }) => {
+            zoo_hub::evict(&checkpoint)?;
+            load(build(), &zoo_hub::fetch(entry)?)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(dir) = converted.parent()
+        && std::fs::create_dir_all(dir).is_ok()
+    {
+        let _ = save(&model, &converted);
     }
-    save(&model, &converted)?;
     Ok(model)
 }
 

@@ -15,6 +15,7 @@ use burn_zoo::FromPretrained;
 use burn_zoo::hub::registry;
 use burn_zoo::pretrained::{ALL_IDS, burnpack_path};
 use burn_zoo::resnet::{ResNet, ResNet18Weights};
+use burn_zoo::xception::{Xception, XceptionWeights};
 use burn_zoo::{Weights, variant};
 use common::{compare, fixture, input, read_f32, to_vec};
 
@@ -45,33 +46,46 @@ fn weight_enums_agree_with_the_registry() {
 
 const CHILD: &str = "ZOO_PRETRAINED_CHILD";
 
-/// Child: loads resnet18's default weights with the environment it was given and prints the
-/// logits' agreement with the fixture, or the error.
+/// Child: loads the default weights of `$ZOO_PRETRAINED_CHILD` (`resnet18`, or `xception`,
+/// whose weights have no published checksum) with the environment it was given and prints
+/// the logits' agreement with the fixture, or the error.
 #[test]
 #[ignore = "run in child processes by the tests below"]
 fn pretrained_child() {
-    if std::env::var(CHILD).is_err() {
+    let Ok(name) = std::env::var(CHILD) else {
         return;
-    }
+    };
     let device = Device::default();
-    match ResNet::pretrained(ResNet18Weights::ImageNet1kV1, &device) {
-        Ok(model) => {
-            let dir = fixture("resnet18").unwrap();
-            let p = compare(
-                &to_vec(model.forward(input(224, &device))),
-                &read_f32(&dir.join("logits.f32")),
-                1000,
-            );
-            println!("\nPRETRAINED OK {}", p.ok());
+    let (logits, size) = match name.as_str() {
+        "xception" => (
+            Xception::pretrained(XceptionWeights::ImageNet1kV1, &device)
+                .map(|m| m.forward(input(299, &device))),
+            299,
+        ),
+        _ => (
+            ResNet::pretrained(ResNet18Weights::ImageNet1kV1, &device)
+                .map(|m| m.forward(input(224, &device))),
+            224,
+        ),
+    };
+    match logits {
+        Ok(logits) => {
+            let dir = fixture(&name).unwrap();
+            let p = compare(&to_vec(logits), &read_f32(&dir.join("logits.f32")), 1000);
+            println!("\nPRETRAINED OK {} {size}", p.ok());
         }
         Err(e) => println!("\nPRETRAINED ERR {e}"),
     }
 }
 
 fn run_child(home: &Path, env: &[(&str, &str)]) -> String {
+    run_model_child("resnet18", home, env)
+}
+
+fn run_model_child(model: &str, home: &Path, env: &[(&str, &str)]) -> String {
     let out = Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--exact", "pretrained_child", "--nocapture"])
-        .env(CHILD, "1")
+        .env(CHILD, model)
         .env("ZOO_HOME", home)
         .envs(env.iter().copied())
         .output()
@@ -90,23 +104,86 @@ fn home(label: &str) -> common::Scratch {
     d
 }
 
+/// A checkpoint put in the cache by hand is used offline when it can be verified (Xception's
+/// weights have no published checksum, so any file can stand for them here), converted to
+/// Burn's format once; a damaged Burn copy is rebuilt from it.
 #[test]
 fn offline_from_a_file_put_in_the_cache_then_from_its_burn_copy() {
-    let Some(dir) = fixture("resnet18") else {
+    let Some(dir) = fixture("xception") else {
         return;
     };
     let home = home("local");
-    let entry = ResNet18Weights::ImageNet1kV1.entry().unwrap();
+    let entry = XceptionWeights::ImageNet1kV1.entry().unwrap();
     let checkpoint = home.join("checkpoints").join(&entry.file);
     std::fs::copy(dir.join("weights.pth"), &checkpoint).unwrap();
-    assert_eq!(run_child(&home, &[("ZOO_OFFLINE", "1")]), "OK true");
-    let bpk = home.join("burnpack").join("resnet18-f37072fd.bpk");
+    let offline = [("ZOO_OFFLINE", "1")];
+    assert_eq!(run_model_child("xception", &home, &offline), "OK true 299");
+    let bpk = home.join("burnpack").join("xception-43020ad28.bpk");
     assert!(bpk.exists(), "converted on first use");
+    // A damaged Burn-format copy is rebuilt from the checkpoint beside it.
+    let mut bad = std::fs::read(&bpk).unwrap();
+    let at = bad.len() / 2;
+    bad[at] ^= 0x40;
+    std::fs::write(&bpk, &bad).unwrap();
+    assert_eq!(run_model_child("xception", &home, &offline), "OK true 299");
+    assert!(std::fs::read(&bpk).unwrap() != bad, "rebuilt");
     // Next time the Burn-format copy is enough.
     std::fs::remove_file(&checkpoint).unwrap();
-    assert_eq!(run_child(&home, &[("ZOO_OFFLINE", "1")]), "OK true");
+    assert_eq!(run_model_child("xception", &home, &offline), "OK true 299");
     // The path `pretrained` uses agrees with the one checked here.
-    assert!(burnpack_path(entry).ends_with("burnpack/resnet18-f37072fd.bpk"));
+    assert!(burnpack_path(entry).ends_with("burnpack/xception-43020ad28.bpk"));
+}
+
+/// Offline, a file in the cache that is not the published one is refused (and kept).
+#[test]
+fn offline_a_wrong_file_in_the_cache_is_not_used() {
+    let Some(dir) = fixture("resnet18") else {
+        return;
+    };
+    let home = home("wrong");
+    let checkpoint = home.join("checkpoints").join("resnet18-f37072fd.pth");
+    std::fs::copy(dir.join("weights.pth"), &checkpoint).unwrap();
+    let msg = run_child(&home, &[("ZOO_OFFLINE", "1")]);
+    assert!(
+        msg.starts_with("ERR") && msg.contains("is not the published f37072fd"),
+        "{msg}"
+    );
+    assert!(checkpoint.exists());
+}
+
+/// A cached checkpoint that cannot be read (a truncated download of weights without a
+/// published checksum) is fetched anew, once, instead of failing every later run.
+#[test]
+fn an_unreadable_cached_checkpoint_is_fetched_anew() {
+    let Some(dir) = fixture("xception") else {
+        return;
+    };
+    let weights = std::fs::read(dir.join("weights.pth")).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mirror = format!("http://{}", listener.local_addr().unwrap());
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = served.clone();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+                weights.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&weights);
+        }
+    });
+    let home = home("repair");
+    let checkpoint = home.join("checkpoints").join("xception-43020ad28.pth");
+    let full = std::fs::read(dir.join("weights.pth")).unwrap();
+    std::fs::write(&checkpoint, &full[..full.len() / 2]).unwrap();
+    let msg = run_model_child("xception", &home, &[("ZOO_MIRROR", mirror.as_str())]);
+    assert_eq!(msg, "OK true 299");
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(std::fs::read(&checkpoint).unwrap() == full);
 }
 
 #[test]

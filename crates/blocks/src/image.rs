@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use image::{ImageReader, Limits, imageops::FilterType};
+use image::{DynamicImage, ImageFormat, ImageReader, Limits, imageops::FilterType};
 
 /// Largest width or height accepted (a 16k × 16k RGBA image already needs 1 GiB).
 pub const MAX_SIDE: u32 = 16_384;
@@ -47,6 +47,9 @@ fn decode(path: &Path) -> Result<image::DynamicImage, ImageError> {
             path: path.to_path_buf(),
         });
     }
+    if reader.format() == Some(ImageFormat::Jpeg) {
+        return decode_jpeg(path);
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -62,6 +65,79 @@ fn decode(path: &Path) -> Result<image::DynamicImage, ImageError> {
             reason: other.to_string(),
         },
     })
+}
+
+/// Largest JPEG file read (a 16k × 16k JPEG of noise at top quality is far smaller).
+const MAX_JPEG_FILE: u64 = 256 << 20;
+
+/// A JPEG decoded as the `image` crate does (the same zune-jpeg decoder and output colour
+/// spaces: RGB, RGBA, greyscale, with CMYK and YCCK converted to RGB), but strictly: a
+/// truncated or corrupt file is an error, as in Pillow, instead of an image padded with grey.
+fn decode_jpeg(path: &Path) -> Result<DynamicImage, ImageError> {
+    use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
+    let decode_error = |reason: String| ImageError::Decode {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let open = |source| ImageError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = std::fs::metadata(path).map_err(open)?.len();
+    if len > MAX_JPEG_FILE {
+        return Err(ImageError::TooLarge {
+            path: path.to_path_buf(),
+            reason: format!("a {len}-byte JPEG file"),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(open)?;
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(MAX_SIDE as usize)
+        .set_max_height(MAX_SIDE as usize);
+    let mut headers = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(&bytes[..]), options);
+    headers
+        .decode_headers()
+        .map_err(|e| decode_error(e.to_string()))?;
+    let (Some((w, h)), Some(input)) = (headers.dimensions(), headers.input_colorspace()) else {
+        return Err(decode_error("no frame header".into()));
+    };
+    let out = match input {
+        ColorSpace::RGB | ColorSpace::RGBA | ColorSpace::Luma | ColorSpace::LumaA => input,
+        _ => ColorSpace::RGB,
+    };
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
+        ZCursor::new(&bytes[..]),
+        options.jpeg_set_out_colorspace(out),
+    );
+    let pixels = decoder.decode().map_err(|e| {
+        let reason = e.to_string();
+        if ["Premature end", "No more bytes", "Exhausted data"]
+            .iter()
+            .any(|s| reason.contains(s))
+        {
+            decode_error(format!("the file is truncated ({reason})"))
+        } else {
+            decode_error(reason)
+        }
+    })?;
+    // As libjpeg (hence Pillow) does, a scan must end with the end-of-image marker; zune
+    // accepts a file that stops right after the last scan's data.
+    let scan = bytes.windows(2).position(|m| m == [0xff, 0xda]);
+    let end = bytes.windows(2).rposition(|m| m == [0xff, 0xd9]);
+    if !matches!((scan, end), (Some(s), Some(e)) if e > s) {
+        return Err(decode_error(
+            "the file is truncated (no end-of-image marker after the scan)".into(),
+        ));
+    }
+    let (w, h) = (w as u32, h as u32);
+    let image = match out {
+        ColorSpace::RGBA => image::RgbaImage::from_raw(w, h, pixels).map(DynamicImage::from),
+        ColorSpace::Luma => image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::from),
+        ColorSpace::LumaA => image::GrayAlphaImage::from_raw(w, h, pixels).map(DynamicImage::from),
+        _ => image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::from),
+    };
+    image.ok_or_else(|| decode_error("decoded data does not fill the image".into()))
 }
 
 /// A PNG or JPEG of any size and colour type as `size`×`size` greyscale pixels in [0, 1],

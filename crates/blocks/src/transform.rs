@@ -46,8 +46,14 @@ pub struct Transform {
 
 impl Transform {
     /// `[3, crop, crop]` values, channel-major, ready for the model.
+    ///
+    /// Only the pixels the crop keeps are resampled, so memory is bounded by the crop, not by
+    /// the resized image: a 1×16384 strip would otherwise resize to 256×4194304 first.
     pub fn apply(&self, img: &RgbImage) -> Vec<f32> {
-        let img = center_crop(&resize_shorter(img, self.resize, self.filter), self.crop);
+        let (w2, h2) = shorter_side_dims(img.dimensions(), self.resize);
+        let (x0, cw) = crop_window(w2, self.crop);
+        let (y0, ch) = crop_window(h2, self.crop);
+        let img = resize_window(img, (w2, h2), (x0, y0, cw, ch), self.filter);
         let plane = (self.crop * self.crop) as usize;
         let mut out = vec![0f32; 3 * plane];
         for (i, px) in img.pixels().enumerate() {
@@ -66,15 +72,32 @@ impl Transform {
     }
 }
 
+/// torchvision's `Resize(size)` output size: the shorter side becomes `size`, the longer
+/// `int(size * long / short)`.
+fn shorter_side_dims((w, h): (u32, u32), size: u32) -> (u32, u32) {
+    let long = |long: u32, short: u32| {
+        u32::try_from(size as u64 * long as u64 / short.max(1) as u64).unwrap_or(u32::MAX)
+    };
+    if w <= h {
+        (size, long(h, w))
+    } else {
+        (long(w, h), size)
+    }
+}
+
+/// torchvision's `CenterCrop` along one side of `full` pixels: the offset
+/// `round((full - size) / 2)` with Python's round-half-to-even, and the kept length.
+fn crop_window(full: u32, size: u32) -> (u32, u32) {
+    let twice = full.saturating_sub(size);
+    let (q, r) = (twice / 2, twice % 2);
+    let offset = if r == 1 && q % 2 == 1 { q + 1 } else { q };
+    (offset, size.min(full))
+}
+
 /// torchvision's `Resize(size)`: the shorter side becomes `size`, the longer
 /// `int(size * long / short)`.
 pub fn resize_shorter(img: &RgbImage, size: u32, filter: Filter) -> RgbImage {
-    let (w, h) = img.dimensions();
-    let (w2, h2) = if w <= h {
-        (size, (size as u64 * h as u64 / w as u64) as u32)
-    } else {
-        ((size as u64 * w as u64 / h as u64) as u32, size)
-    };
+    let (w2, h2) = shorter_side_dims(img.dimensions(), size);
     resize(img, w2, h2, filter)
 }
 
@@ -82,26 +105,27 @@ pub fn resize_shorter(img: &RgbImage, size: u32, filter: Filter) -> RgbImage {
 /// `top = round((h - size) / 2)` with Python's round-half-to-even.
 pub fn center_crop(img: &RgbImage, size: u32) -> RgbImage {
     let (w, h) = img.dimensions();
-    let offset = |full: u32| -> u32 {
-        let twice = full.saturating_sub(size);
-        // round(twice / 2): halves go to the even neighbour.
-        let (q, r) = (twice / 2, twice % 2);
-        if r == 1 && q % 2 == 1 { q + 1 } else { q }
-    };
-    image::imageops::crop_imm(img, offset(w), offset(h), size.min(w), size.min(h)).to_image()
+    let (x0, cw) = crop_window(w, size);
+    let (y0, ch) = crop_window(h, size);
+    image::imageops::crop_imm(img, x0, y0, cw, ch).to_image()
 }
 
 const PRECISION_BITS: u32 = 32 - 8 - 2;
 
-/// Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc`: per output pixel, the first input
-/// index and fixed-point weights (Pillow pads each row to a fixed kernel size; the padding
-/// weights are zero and add nothing).
-fn coefficients(in_size: u32, out_size: u32, filter: Filter) -> Vec<(usize, Vec<i32>)> {
+/// Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for the output pixels `range` of
+/// `out_size`: per output pixel, the first input index and fixed-point weights (Pillow pads
+/// each row to a fixed kernel size; the padding weights are zero and add nothing).
+fn coefficients(
+    in_size: u32,
+    out_size: u32,
+    range: std::ops::Range<u32>,
+    filter: Filter,
+) -> Vec<(usize, Vec<i32>)> {
     let scale = in_size as f64 / out_size as f64;
     let filterscale = scale.max(1.0);
     let support = filter.support() * filterscale;
     let ss = 1.0 / filterscale;
-    (0..out_size)
+    range
         .map(|xx| {
             let center = (xx as f64 + 0.5) * scale;
             let xmin = ((center - support + 0.5) as i64).max(0) as usize;
@@ -136,41 +160,58 @@ fn clip8(v: i64) -> u8 {
 /// Pillow's `Image.resize` for RGB: horizontal pass (only over the rows the vertical pass
 /// reads), rounded to 8 bits, then the vertical pass.
 pub fn resize(img: &RgbImage, w2: u32, h2: u32, filter: Filter) -> RgbImage {
+    resize_window(img, (w2, h2), (0, 0, w2, h2), filter)
+}
+
+/// The window `(x0, y0, width, height)` of `img` resized to `size` by [`resize`], computing
+/// only the window's pixels (each output pixel of Pillow's passes depends on its own
+/// coefficients alone, so the values are those of the full resize).
+fn resize_window(
+    img: &RgbImage,
+    (w2, h2): (u32, u32),
+    (x0, y0, cw, ch): (u32, u32, u32, u32),
+    filter: Filter,
+) -> RgbImage {
     let (w, h) = img.dimensions();
     if (w, h) == (w2, h2) {
-        return img.clone();
+        return image::imageops::crop_imm(img, x0, y0, cw, ch).to_image();
     }
-    let horiz = coefficients(w, w2, filter);
-    let vert = coefficients(h, h2, filter);
-    let (first, last) = match (vert.first(), vert.last()) {
-        (Some(f), Some(l)) => (f.0, l.0 + l.1.len()),
-        _ => return RgbImage::new(w2, h2),
+    let horiz = coefficients(w, w2, x0..x0 + cw, filter);
+    let vert = coefficients(h, h2, y0..y0 + ch, filter);
+    let (first, last) = if h2 == h {
+        (y0 as usize, (y0 + ch) as usize)
+    } else {
+        match (vert.first(), vert.last()) {
+            (Some(f), Some(l)) => (f.0, l.0 + l.1.len()),
+            _ => return RgbImage::new(cw, ch),
+        }
     };
     let half = 1i64 << (PRECISION_BITS - 1);
     let src = img.as_raw();
-    // Horizontal pass over rows first..last.
-    let mut tmp = vec![0u8; (last - first) * w2 as usize * 3];
-    if w2 != w {
-        for y in first..last {
-            let row = &src[y * w as usize * 3..(y + 1) * w as usize * 3];
-            for (xx, (xmin, k)) in horiz.iter().enumerate() {
-                for c in 0..3 {
-                    let mut ss = half;
-                    for (i, &kw) in k.iter().enumerate() {
-                        ss += row[(xmin + i) * 3 + c] as i64 * kw as i64;
-                    }
-                    tmp[((y - first) * w2 as usize + xx) * 3 + c] = clip8(ss);
+    let stride = cw as usize * 3;
+    // Horizontal pass over rows first..last, window columns only.
+    let mut tmp = vec![0u8; (last - first) * stride];
+    for y in first..last {
+        let row = &src[y * w as usize * 3..(y + 1) * w as usize * 3];
+        let out = &mut tmp[(y - first) * stride..(y - first + 1) * stride];
+        if w2 == w {
+            out.copy_from_slice(&row[x0 as usize * 3..x0 as usize * 3 + stride]);
+            continue;
+        }
+        for (xx, (xmin, k)) in horiz.iter().enumerate() {
+            for c in 0..3 {
+                let mut ss = half;
+                for (i, &kw) in k.iter().enumerate() {
+                    ss += row[(xmin + i) * 3 + c] as i64 * kw as i64;
                 }
+                out[xx * 3 + c] = clip8(ss);
             }
         }
-    } else {
-        tmp.copy_from_slice(&src[first * w as usize * 3..last * w as usize * 3]);
     }
     if h2 == h {
-        return RgbImage::from_raw(w2, h2, tmp).unwrap_or_else(|| RgbImage::new(w2, h2));
+        return RgbImage::from_raw(cw, ch, tmp).unwrap_or_else(|| RgbImage::new(cw, ch));
     }
-    let stride = w2 as usize * 3;
-    let mut out = vec![0u8; h2 as usize * stride];
+    let mut out = vec![0u8; ch as usize * stride];
     for (yy, (ymin, k)) in vert.iter().enumerate() {
         for x in 0..stride {
             let mut ss = half;
@@ -180,7 +221,7 @@ pub fn resize(img: &RgbImage, w2: u32, h2: u32, filter: Filter) -> RgbImage {
             out[yy * stride + x] = clip8(ss);
         }
     }
-    RgbImage::from_raw(w2, h2, out).unwrap_or_else(|| RgbImage::new(w2, h2))
+    RgbImage::from_raw(cw, ch, out).unwrap_or_else(|| RgbImage::new(cw, ch))
 }
 
 #[cfg(test)]
@@ -196,6 +237,53 @@ mod tests {
         // (9-4)/2 = 2.5 → 2.
         let img = RgbImage::from_fn(9, 9, |x, y| image::Rgb([x as u8, y as u8, 0]));
         assert_eq!(center_crop(&img, 4).get_pixel(0, 0).0, [2, 2, 0]);
+    }
+
+    #[test]
+    fn cropped_resize_equals_resize_then_crop() {
+        let img = RgbImage::from_fn(97, 61, |x, y| {
+            image::Rgb([(x * 7 + y) as u8, (x * y) as u8, (x ^ y) as u8])
+        });
+        for filter in [Filter::Bilinear, Filter::Bicubic] {
+            for (resize, crop) in [(40, 32), (61, 50), (140, 128), (20, 24)] {
+                let t = Transform {
+                    resize,
+                    crop,
+                    filter,
+                    mean: [0.0; 3],
+                    std: [1.0; 3],
+                };
+                let full = center_crop(&resize_shorter(&img, resize, filter), crop);
+                let pixels: Vec<f32> = t.apply(&img);
+                let plane = (full.width() * full.height()) as usize;
+                for (i, p) in full.pixels().enumerate() {
+                    for c in 0..3 {
+                        assert_eq!(pixels[c * (crop * crop) as usize + i], p[c] as f32 / 255.0);
+                    }
+                }
+                assert!(plane <= (crop * crop) as usize);
+            }
+        }
+    }
+
+    #[test]
+    fn a_thin_strip_resizes_within_the_crop() {
+        // 1×16384 would resize to 256×4194304 (3 GiB) before cropping; only the crop is made.
+        let img = RgbImage::from_fn(1, 16_384, |_, y| image::Rgb([(y % 251) as u8, 9, 200]));
+        let t = Transform {
+            resize: 256,
+            crop: 224,
+            filter: Filter::Bilinear,
+            mean: [0.0; 3],
+            std: [1.0; 3],
+        };
+        let out = t.apply(&img);
+        assert_eq!(out.len(), 3 * 224 * 224);
+        assert!(
+            out[224 * 224..2 * 224 * 224]
+                .iter()
+                .all(|&v| v == 9.0 / 255.0)
+        );
     }
 
     #[test]

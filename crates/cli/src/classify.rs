@@ -68,15 +68,22 @@ pub fn run(
     let mut rows = Vec::new();
     let mut failed = 0;
     for path in images {
-        let result = predict(path).map(|logits| {
+        let result = predict(path).map_err(Error::from).and_then(|logits| {
             let probs = softmax(logits, 1)
                 .into_data()
                 .try_to_vec::<f32>()
                 .unwrap_or_default();
+            if probs.is_empty() || probs.iter().any(|p| !p.is_finite()) {
+                return Err(format!(
+                    "{}: the model's output is not finite (NaN or infinite logits)",
+                    path.display()
+                )
+                .into());
+            }
             let mut ranked: Vec<(usize, f32)> = probs.into_iter().enumerate().collect();
             ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
             ranked.truncate(top_k);
-            ranked
+            Ok(ranked)
         });
         match result {
             Ok(ranked) => {

@@ -31,14 +31,32 @@ pub struct Args {
     /// Normalisation mean `R,G,B` (default: the weights', else ImageNet's).
     #[arg(long, value_parser = parse_rgb)]
     pub mean: Option<[f32; 3]>,
-    #[arg(long, value_parser = parse_rgb)]
+    #[arg(long, value_parser = parse_std)]
     pub std: Option<[f32; 3]>,
+}
+
+/// A standard deviation per channel: each must be positive (0 would divide by zero).
+fn parse_std(s: &str) -> Result<[f32; 3], String> {
+    let v = parse_rgb(s)?;
+    if v.iter().any(|&x| x <= 0.0) {
+        return Err(format!("`{s}`: each standard deviation must be positive"));
+    }
+    Ok(v)
 }
 
 fn parse_rgb(s: &str) -> Result<[f32; 3], String> {
     let v: Vec<f32> = s
         .split(',')
-        .map(|x| x.trim().parse::<f32>().map_err(|e| format!("`{x}`: {e}")))
+        .map(|x| {
+            x.trim()
+                .parse::<f32>()
+                .map_err(|e| format!("`{x}`: {e}"))
+                .and_then(|v| {
+                    v.is_finite()
+                        .then_some(v)
+                        .ok_or_else(|| format!("`{x}` is not a finite number"))
+                })
+        })
         .collect::<Result<_, _>>()?;
     v.try_into()
         .map_err(|_| format!("`{s}` is not three numbers R,G,B"))
@@ -197,7 +215,17 @@ pub fn run(args: Args) -> Result<(), Error> {
             .convert::<f32>()
             .try_to_vec::<f32>()
             .map_err(|e| format!("{e:?}"))?;
-        for ((_, label), row) in chunk.iter().zip(logits.chunks(v.classes)) {
+        for ((path, label), row) in chunk.iter().zip(logits.chunks(v.classes)) {
+            // NaN sorts like any number: a broken model would get a figure instead of an error.
+            if row.iter().any(|x| !x.is_finite()) {
+                bar.abandon();
+                return Err(format!(
+                    "{}: the model's output is not finite (NaN or infinite logits); no \
+                     accuracy is reported",
+                    path.display()
+                )
+                .into());
+            }
             let mut order: Vec<usize> = (0..row.len()).collect();
             order.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
             let hit1 = order[0] == *label;

@@ -67,6 +67,9 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     let train_set = Dataset::open(&dir, "train")?;
     let test_set = Dataset::open(&dir, "t10k")?;
+    if test_set.is_empty() {
+        return Err(format!("{}: the t10k test set is empty", dir.display()).into());
+    }
 
     let device = Device::default().autodiff();
     device.seed(args.seed);
@@ -84,7 +87,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         )?,
     );
     let start = Instant::now();
-    let model: LeNet = train(config.init(&device), &train_set, &cfg, |p| {
+    let model: Result<LeNet, _> = train(config.init(&device), &train_set, &cfg, |p| {
         bar.inc(1);
         if p.batch % 50 == 0 {
             bar.set_message(format!(
@@ -96,6 +99,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     bar.finish_and_clear();
+    let model = model?;
     let seconds = start.elapsed().as_secs_f64();
 
     let plain = Device::default();

@@ -143,11 +143,22 @@ fn classify_rejects_bad_images_clearly() {
     png.extend([8, 6, 0, 0, 0]);
     png.extend(crc32(&png[12..]).to_be_bytes());
     std::fs::write(&huge, &png).unwrap();
+    // A JPEG cut in half: Pillow refuses it, and so must we (not classify a grey-padded guess).
+    let cut = dir.join("cut.jpg");
+    let noise = image::RgbImage::from_fn(64, 64, |x, y| {
+        image::Rgb([(x * 37 + y * 11) as u8, (x * y) as u8, (x ^ y) as u8])
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&noise)
+        .unwrap();
+    std::fs::write(&cut, &jpeg[..jpeg.len() / 2]).unwrap();
     let good = samples()[0].clone();
     for (bad, want) in [
         (&text, "cannot decode the image"),
         (&empty, "empty file"),
         (&huge, "larger than"),
+        (&cut, "truncated"),
     ] {
         let (ok, out, err) = zoo(&["classify", bad.to_str().unwrap(), good.to_str().unwrap()]);
         assert!(!ok, "a bad image fails the command");

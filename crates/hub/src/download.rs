@@ -1,11 +1,19 @@
 //! Fetching a file into the cache: one download at a time per file (a lock file), resumed
 //! with an HTTP range request after an interruption, checked against its SHA-256 prefix, and
-//! renamed into place only when complete and correct.
+//! renamed into place only when complete and correct. Every completed download's SHA-256 is
+//! recorded beside it (`<file>.sha256`, with its size and modification time) and checked
+//! again whenever the file has changed since, so a damaged or replaced cache entry is
+//! fetched anew instead of used.
+//!
+//! No wait is unbounded: connecting, the response and each read of the body time out after
+//! `$ZOO_HTTP_TIMEOUT` seconds (default 60) without a byte, however long a steady download
+//! takes; a process waiting for another's download gives up when that download makes no
+//! progress for as long.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
@@ -32,16 +40,39 @@ pub fn fetch(entry: &WeightEntry) -> Result<PathBuf, HubError> {
     fetch_url(&url, &dest, entry.sha256_prefix.as_deref())
 }
 
-/// `url` at `dest`, downloaded when `dest` does not exist yet. With `sha256_prefix`, the
-/// download must hash to it or it is deleted.
+/// Seconds without progress after which a connection, a response, a body read or a wait for
+/// another process's download gives up: `$ZOO_HTTP_TIMEOUT`, else 60.
+fn idle_timeout() -> Duration {
+    let secs = std::env::var("ZOO_HTTP_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(60.0);
+    Duration::from_secs_f64(secs)
+}
+
+/// `url` at `dest`, downloaded when `dest` does not exist yet or no longer is the file that
+/// was downloaded. With `sha256_prefix`, the download must hash to it or it is deleted.
 pub fn fetch_url(url: &str, dest: &Path, sha256_prefix: Option<&str>) -> Result<PathBuf, HubError> {
-    if dest.exists() {
+    let offline = std::env::var("ZOO_OFFLINE").is_ok_and(|v| v == "1");
+    // Offline, a bad entry is kept (it cannot be replaced now) and reported.
+    let state = cached(dest, sha256_prefix, !offline)?;
+    if state == Cached::Good {
         return Ok(dest.to_path_buf());
     }
     let file = dest
         .file_name()
         .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
-    if std::env::var("ZOO_OFFLINE").is_ok_and(|v| v == "1") {
+    if offline {
+        if let Cached::Bad(why) = state {
+            return Err(HubError::Corrupt {
+                path: dest.to_path_buf(),
+                reason: format!(
+                    "{why}; it is not used, and downloads are off (ZOO_OFFLINE=1): replace it \
+                     with {url}"
+                ),
+            });
+        }
         return Err(HubError::Offline {
             file,
             url: url.to_string(),
@@ -52,12 +83,12 @@ pub fn fetch_url(url: &str, dest: &Path, sha256_prefix: Option<&str>) -> Result<
     fs::create_dir_all(dir).map_err(HubError::io(dir))?;
     // Another process may be fetching the same file: wait for it, then use its result.
     let lock_path = dest.with_file_name(format!("{file}.lock"));
+    let part = dest.with_file_name(format!("{file}.part"));
     let lock = File::create(&lock_path).map_err(HubError::io(&lock_path))?;
-    lock.lock().map_err(HubError::io(&lock_path))?;
-    if dest.exists() {
+    wait_for_lock(&lock, &lock_path, &part)?;
+    if cached(dest, sha256_prefix, true)? == Cached::Good {
         return Ok(dest.to_path_buf());
     }
-    let part = dest.with_file_name(format!("{file}.part"));
     let mut last = None;
     for _ in 0..ATTEMPTS {
         match transfer(url, &part) {
@@ -72,20 +103,150 @@ pub fn fetch_url(url: &str, dest: &Path, sha256_prefix: Option<&str>) -> Result<
     if let Some(e) = last {
         return Err(e);
     }
-    if let Some(prefix) = sha256_prefix {
-        let found = sha256(&part)?;
-        if !found.starts_with(prefix) {
-            let _ = fs::remove_file(&part);
-            return Err(HubError::Checksum {
-                file,
-                url: url.to_string(),
-                expected: prefix.to_string(),
-                found,
-            });
-        }
+    let found = sha256(&part)?;
+    if let Some(prefix) = sha256_prefix
+        && !found.starts_with(prefix)
+    {
+        let _ = fs::remove_file(&part);
+        return Err(HubError::Checksum {
+            file,
+            url: url.to_string(),
+            expected: prefix.to_string(),
+            found,
+        });
     }
     fs::rename(&part, dest).map_err(HubError::io(dest))?;
+    // The cache may be read-only for the record (never for the download just made).
+    let _ = write_record(dest, &found);
     Ok(dest.to_path_buf())
+}
+
+/// Takes `lock`, waiting while another process holds it and its download (`part`) grows;
+/// gives up after [`idle_timeout`] without progress. (A lock dies with its process, so a held
+/// lock means a live process.)
+fn wait_for_lock(lock: &File, lock_path: &Path, part: &Path) -> Result<(), HubError> {
+    let idle = idle_timeout();
+    let size = || fs::metadata(part).map(|m| m.len()).ok();
+    let (mut seen, mut since) = (size(), Instant::now());
+    loop {
+        match lock.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(fs::TryLockError::WouldBlock) => {}
+            Err(fs::TryLockError::Error(e)) => return Err(HubError::io(lock_path)(e)),
+        }
+        let now = size();
+        if now != seen {
+            (seen, since) = (now, Instant::now());
+        } else if since.elapsed() > idle {
+            return Err(HubError::LockTimeout {
+                lock: lock_path.to_path_buf(),
+                seconds: idle.as_secs_f64(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The record beside a cached file: its SHA-256, size and modification time.
+fn record_path(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    dest.with_file_name(format!("{name}.sha256"))
+}
+
+fn stamp(meta: &fs::Metadata) -> String {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{} {mtime}", meta.len())
+}
+
+fn write_record(dest: &Path, sha: &str) -> std::io::Result<()> {
+    let meta = fs::metadata(dest)?;
+    let record = record_path(dest);
+    let tmp = record.with_extension(format!("sha256.{}.tmp", std::process::id()));
+    fs::write(&tmp, format!("{sha} {}\n", stamp(&meta)))?;
+    fs::rename(&tmp, &record)
+}
+
+/// The state of a cache entry.
+#[derive(Debug, PartialEq)]
+enum Cached {
+    Good,
+    Missing,
+    /// It is (or was, if deleted) there but not usable: why.
+    Bad(String),
+}
+
+/// Whether the cached `dest` can be used: it exists, is the file that was downloaded (its
+/// record's hash, re-checked when its size or time changed) and has the published checksum.
+/// With `delete`, a cached file that is not is deleted (with its record) to be fetched anew.
+fn cached(dest: &Path, sha256_prefix: Option<&str>, delete: bool) -> Result<Cached, HubError> {
+    let Ok(meta) = fs::metadata(dest) else {
+        return Ok(Cached::Missing);
+    };
+    if !meta.is_file() {
+        return Err(HubError::Corrupt {
+            path: dest.to_path_buf(),
+            reason: "it is not a regular file; remove it".into(),
+        });
+    }
+    let record = fs::read_to_string(record_path(dest)).ok();
+    let (recorded, recorded_stamp) = record
+        .as_deref()
+        .and_then(|r| r.trim().split_once(' '))
+        .map_or((None, None), |(h, s)| (Some(h.to_string()), Some(s)));
+    let published = |h: &str| sha256_prefix.is_none_or(|p| h.starts_with(p));
+    let why = if let Some(h) = &recorded
+        && recorded_stamp == Some(stamp(&meta).as_str())
+    {
+        if published(h) {
+            return Ok(Cached::Good);
+        }
+        format!(
+            "its SHA-256 {h} is not the published {}",
+            sha256_prefix.unwrap_or("")
+        )
+    } else {
+        let found = sha256(dest)?;
+        match &recorded {
+            Some(h) if *h != found => {
+                format!("it changed since it was downloaded (SHA-256 {found}, was {h})")
+            }
+            _ if !published(&found) => format!(
+                "its SHA-256 {found} is not the published {}",
+                sha256_prefix.unwrap_or("")
+            ),
+            _ => {
+                // The cache may be read-only: the file is good either way.
+                let _ = write_record(dest, &found);
+                return Ok(Cached::Good);
+            }
+        }
+    };
+    if delete {
+        fs::remove_file(dest).map_err(|e| HubError::Corrupt {
+            path: dest.to_path_buf(),
+            reason: format!("{why}, and it could not be deleted ({e}); delete it by hand"),
+        })?;
+        let _ = fs::remove_file(record_path(dest));
+    }
+    Ok(Cached::Bad(why))
+}
+
+/// Forgets the cached `dest` (and its record): for a caller that found it unreadable, so the
+/// next fetch downloads it anew.
+pub fn evict(dest: &Path) -> Result<(), HubError> {
+    match fs::remove_file(dest) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(HubError::io(dest)(e)),
+    }
+    let _ = fs::remove_file(record_path(dest));
+    Ok(())
 }
 
 /// Downloads `url` into `part`, continuing from what `part` already holds.
@@ -96,8 +257,9 @@ fn transfer(url: &str, part: &Path) -> Result<(), HubError> {
     };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .timeout_recv_body(Some(Duration::from_secs(60)))
+        .timeout_connect(Some(idle_timeout()))
+        .timeout_recv_response(Some(idle_timeout()))
+        .timeout_per_read(Some(idle_timeout()))
         .build()
         .into();
     let have = fs::metadata(part).map(|m| m.len()).unwrap_or(0);

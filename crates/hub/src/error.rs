@@ -41,6 +41,14 @@ pub enum HubError {
         expected: String,
         found: String,
     },
+    #[error(
+        "another process holds {} and its download made no progress for {seconds} s; if no \
+         other zoo is running, delete the lock file",
+        lock.display()
+    )]
+    LockTimeout { lock: PathBuf, seconds: f64 },
+    #[error("{}: cached file is damaged: {reason}", path.display())]
+    Corrupt { path: PathBuf, reason: String },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

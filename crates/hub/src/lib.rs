@@ -11,6 +11,6 @@ mod download;
 mod error;
 mod registry;
 
-pub use download::{cache_dir, fetch, fetch_url};
+pub use download::{cache_dir, evict, fetch, fetch_url};
 pub use error::HubError;
 pub use registry::{Interpolation, Preprocess, Registry, WeightEntry, categories, find, registry};

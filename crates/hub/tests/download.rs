@@ -22,6 +22,10 @@ enum Behaviour {
     },
     /// Sends the body in 64 KiB pieces 20 ms apart.
     Slow,
+    /// Sends the body in 8 KiB pieces 250 ms apart: slow but steady.
+    Trickle,
+    /// Reads the request and never answers (the connection stays open).
+    Silent,
 }
 
 /// A one-file HTTP/1.1 server honouring `Range: bytes=N-`; records each request's range start.
@@ -68,6 +72,10 @@ fn serve(mut stream: TcpStream, body: &[u8], behaviour: Behaviour, seen: &Mutex<
         s.push(start);
         s.len()
     };
+    if let Behaviour::Silent = behaviour {
+        std::thread::sleep(Duration::from_secs(60));
+        return;
+    }
     let rest = &body[start as usize..];
     let status = if start > 0 {
         "206 Partial Content"
@@ -97,6 +105,14 @@ fn serve(mut stream: TcpStream, body: &[u8], behaviour: Behaviour, seen: &Mutex<
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
+        Behaviour::Trickle => {
+            for chunk in rest.chunks(1 << 13) {
+                let _ = stream.write_all(chunk);
+                let _ = stream.flush();
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        }
+        Behaviour::Silent => {}
     }
 }
 
@@ -123,7 +139,7 @@ fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".lock"))
+        .filter(|n| !n.ends_with(".lock") && !n.ends_with(".sha256"))
         .collect()
 }
 
@@ -286,4 +302,95 @@ fn two_processes_fetching_one_file_download_it_once() {
     assert_eq!(std::fs::read(&dest).unwrap(), data);
     assert_eq!(server.ranges(), [0], "one download");
     assert_eq!(leftovers(&dir), ["weights-x.pth"]);
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_and_a_steady_trickle_does_not() {
+    let silent = Server::start(body(1000), Behaviour::Silent);
+    let tmp = temp_dir("silent");
+    let dest = tmp.path().join("weights-x.pth");
+    let spec = format!("{}|{}|00", silent.url, dest.display());
+    let started = std::time::Instant::now();
+    let out = child(&spec, &[("ZOO_HTTP_TIMEOUT", "1")]).output().unwrap();
+    let msg = outcome(&out);
+    assert!(
+        msg.starts_with("ERR") && msg.contains("weights-x.pth"),
+        "{msg}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "gave up in time"
+    );
+
+    // 12 pieces 250 ms apart: 3 s in all, three times the idle limit, never idle for it.
+    let data = body(12 << 13);
+    let trickle = Server::start(data.clone(), Behaviour::Trickle);
+    let spec = format!("{}|{}|{}", trickle.url, dest.display(), &sha(&data)[..8]);
+    let out = child(&spec, &[("ZOO_HTTP_TIMEOUT", "1")]).output().unwrap();
+    assert_eq!(outcome(&out), "OK");
+    assert_eq!(std::fs::read(&dest).unwrap(), data);
+}
+
+#[test]
+fn a_lock_held_without_progress_is_given_up_with_its_path() {
+    let server = Server::start(body(1000), Behaviour::Serve);
+    let tmp = temp_dir("lock");
+    let dest = tmp.path().join("weights-x.pth");
+    let lock_path = tmp.path().join("weights-x.pth.lock");
+    let lock = std::fs::File::create(&lock_path).unwrap();
+    lock.lock().unwrap();
+    let spec = format!("{}|{}|00", server.url, dest.display());
+    let out = child(&spec, &[("ZOO_HTTP_TIMEOUT", "1")]).output().unwrap();
+    let msg = outcome(&out);
+    assert!(
+        msg.contains("made no progress") && msg.contains(&lock_path.display().to_string()),
+        "{msg}"
+    );
+    drop(lock);
+    assert!(server.ranges().is_empty());
+}
+
+#[test]
+fn a_cached_file_that_changed_or_was_never_the_published_one_is_fetched_anew() {
+    let data = body(50_000);
+    let prefix = sha(&data)[..12].to_string();
+    let server = Server::start(data.clone(), Behaviour::Serve);
+    let tmp = temp_dir("verify");
+    let dest = tmp.path().join("weights-x.pth");
+    fetch_url(&server.url, &dest, Some(&prefix)).unwrap();
+    let record = std::fs::read_to_string(tmp.path().join("weights-x.pth.sha256")).unwrap();
+    assert!(record.starts_with(&sha(&data)), "{record}");
+    // Used as is while unchanged.
+    fetch_url(&server.url, &dest, Some(&prefix)).unwrap();
+    assert_eq!(server.ranges(), [0]);
+    // A flipped byte (same size): detected, fetched again.
+    let mut bad = data.clone();
+    bad[777] ^= 1;
+    std::fs::write(&dest, &bad).unwrap();
+    fetch_url(&server.url, &dest, Some(&prefix)).unwrap();
+    assert_eq!(std::fs::read(&dest).unwrap(), data);
+    assert_eq!(server.ranges(), [0, 0]);
+    // A wrong file put in the cache by hand (no record) for weights without a published
+    // checksum is trusted; with one, it is checked and replaced.
+    std::fs::remove_file(tmp.path().join("weights-x.pth.sha256")).unwrap();
+    std::fs::write(&dest, b"something else").unwrap();
+    fetch_url(&server.url, &dest, None).unwrap();
+    assert_eq!(std::fs::read(&dest).unwrap(), b"something else");
+    std::fs::remove_file(tmp.path().join("weights-x.pth.sha256")).unwrap();
+    fetch_url(&server.url, &dest, Some(&prefix)).unwrap();
+    assert_eq!(std::fs::read(&dest).unwrap(), data);
+    // Offline, a damaged entry is an error that says what happened.
+    std::fs::write(&dest, &bad).unwrap();
+    let spec = format!("{}|{}|{prefix}", server.url, dest.display());
+    let out = child(&spec, &[("ZOO_OFFLINE", "1")]).output().unwrap();
+    let msg = outcome(&out);
+    assert!(
+        msg.contains("changed since it was downloaded") && msg.contains("not used"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read(&dest).unwrap(),
+        bad,
+        "kept: it cannot be replaced offline"
+    );
 }

@@ -26,7 +26,13 @@ pub struct Idx {
     pub data: Vec<u8>,
 }
 
-/// Reads an IDX file of type `u8`; gzip is recognised by its magic bytes.
+/// Deflate's largest expansion (a 258-byte match per two bits, about 1032:1): no honest
+/// gzip file inflates beyond its own size times this.
+const MAX_INFLATE_RATIO: u64 = 1032;
+
+/// Reads an IDX file of type `u8`; gzip is recognised by its magic bytes. The header is read
+/// first and checked against what the file can hold, so a forged header costs no memory:
+/// at most what the (inflated) file really contains is ever allocated.
 pub fn read(path: &Path) -> Result<Idx, IdxError> {
     let io = |source| IdxError::Io {
         path: path.to_path_buf(),
@@ -36,45 +42,74 @@ pub fn read(path: &Path) -> Result<Idx, IdxError> {
         path: path.to_path_buf(),
         reason,
     };
-    let raw = std::fs::read(path).map_err(io)?;
-    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(io)?;
-        out
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(format("not a regular file".into()));
+    }
+    let mut magic = [0u8; 2];
+    let got = file.read(&mut magic).map_err(io)?;
+    let head = std::io::Cursor::new(magic[..got].to_vec());
+    let gzip = magic == [0x1f, 0x8b];
+    let mut reader: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::GzDecoder::new(head.chain(file)))
     } else {
-        raw
+        Box::new(head.chain(file))
     };
-    if bytes.len() < 4 || bytes[0] != 0 || bytes[1] != 0 {
+    // The most data bytes the file can hold after its header.
+    let room = if gzip {
+        meta.len().saturating_mul(MAX_INFLATE_RATIO)
+    } else {
+        meta.len()
+    };
+    let mut fixed = [0u8; 4];
+    reader
+        .read_exact(&mut fixed)
+        .map_err(|_| format("bad magic number: shorter than an IDX header".into()))?;
+    if fixed[0] != 0 || fixed[1] != 0 {
         return Err(format("bad magic number".into()));
     }
-    if bytes[2] != 0x08 {
+    if fixed[2] != 0x08 {
         return Err(format(format!(
             "element type 0x{:02x}, expected 0x08 (u8)",
-            bytes[2]
+            fixed[2]
         )));
     }
-    let ndims = bytes[3] as usize;
-    let header = 4 + 4 * ndims;
-    if bytes.len() < header {
-        return Err(format("truncated header".into()));
-    }
-    let dims: Vec<usize> = bytes[4..header]
+    let mut raw_dims = vec![0u8; 4 * fixed[3] as usize];
+    reader
+        .read_exact(&mut raw_dims)
+        .map_err(|_| format("truncated header".into()))?;
+    let dims: Vec<usize> = raw_dims
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
-    let len: usize = dims.iter().product();
-    if bytes.len() - header != len {
+    let len = dims
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| n as u64 <= room)
+        .ok_or_else(|| {
+            format(format!(
+                "dims {dims:?} need more bytes than the file can hold ({} bytes{})",
+                meta.len(),
+                if gzip { ", gzipped" } else { "" }
+            ))
+        })?;
+    let mut data = Vec::with_capacity(len);
+    let found = reader
+        .take(len as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    if found != len {
         return Err(format(format!(
             "dims {dims:?} need {len} bytes of data, found {}",
-            bytes.len() - header
+            if found > len {
+                "more".to_string()
+            } else {
+                found.to_string()
+            }
         )));
     }
-    Ok(Idx {
-        dims,
-        data: bytes[header..].to_vec(),
-    })
+    Ok(Idx { dims, data })
 }
 
 /// Images and labels of one split, e.g. MNIST's 10,000 test digits.
@@ -179,6 +214,21 @@ mod tests {
     }
 
     #[test]
+    fn a_gzip_bomb_is_refused_before_it_inflates() {
+        // A header claiming 2^31 bytes, then 64 MiB of zeros: about 64 KiB gzipped.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gz, &[0, 0, 8, 1, 128, 0, 0, 0]).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            std::io::Write::write_all(&mut gz, &zeros).unwrap();
+        }
+        let err = read(&write("bomb.gz", &gz.finish().unwrap()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("more bytes than the file can hold"), "{err}");
+    }
+
+    #[test]
     fn rejects_malformed_idx_with_reasons() {
         for (bytes, want) in [
             (&b"\x89PNG"[..], "bad magic"),
@@ -187,6 +237,21 @@ mod tests {
             (
                 &[0, 0, 8, 1, 0, 0, 0, 5, 1, 2][..],
                 "need 5 bytes of data, found 2",
+            ),
+            (
+                &[0, 0, 8, 1, 0, 0, 0, 1, 1, 2][..],
+                "need 1 bytes of data, found more",
+            ),
+            // 2^32 × 2^32 × … overflows; 2^31 × 2^31 is more than 14 bytes hold.
+            (
+                &[
+                    0, 0, 8, 3, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+                ][..],
+                "need more bytes than the file can hold",
+            ),
+            (
+                &[0, 0, 8, 2, 128, 0, 0, 0, 128, 0, 0, 0, 1, 2][..],
+                "need more bytes than the file can hold (14 bytes)",
             ),
         ] {
             let err = read(&write("bad", bytes)).unwrap_err().to_string();

@@ -27,6 +27,28 @@ pub struct Progress {
     pub loss: f32,
 }
 
+/// Why training did not produce a model.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A setting no training run can use.
+    #[error("invalid training setting: {0}")]
+    Config(String),
+    /// The training set has no images.
+    #[error("the training set is empty")]
+    EmptyDataset,
+    /// The loss became NaN or infinite: the run is stopped rather than finished with a model
+    /// of NaN weights.
+    #[error(
+        "training diverged: the loss is {loss} at epoch {epoch}, batch {batch} (try a smaller \
+         learning rate)"
+    )]
+    Diverged {
+        epoch: usize,
+        batch: usize,
+        loss: f32,
+    },
+}
+
 /// Trains `model`, which must live on an autodiff device, and returns it. The learning rate
 /// halves for each of the last epochs after the first half of training.
 pub fn train(
@@ -34,15 +56,39 @@ pub fn train(
     data: &Dataset,
     cfg: &TrainConfig,
     mut on_batch: impl FnMut(&Progress),
-) -> LeNet {
+) -> Result<LeNet, TrainError> {
     let device = model.conv1.weight.device();
-    assert!(device.is_autodiff(), "training needs an autodiff device");
+    if !device.is_autodiff() {
+        return Err(TrainError::Config(
+            "training needs an autodiff device".into(),
+        ));
+    }
+    if !(cfg.learning_rate.is_finite() && cfg.learning_rate > 0.0) {
+        return Err(TrainError::Config(format!(
+            "learning rate {} (must be a positive number)",
+            cfg.learning_rate
+        )));
+    }
+    let (mean, std) = cfg.normalization;
+    if cfg.batch_size == 0
+        || cfg.epochs == 0
+        || !mean.is_finite()
+        || !(std.is_finite() && std > 0.0)
+    {
+        return Err(TrainError::Config(format!(
+            "batch size {}, epochs {}, normalisation ({mean}, {std}): batch size and epochs \
+             must be at least 1, the standard deviation positive",
+            cfg.batch_size, cfg.epochs
+        )));
+    }
+    if data.is_empty() {
+        return Err(TrainError::EmptyDataset);
+    }
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let mut rng = SplitMix64(cfg.seed);
     let mut order: Vec<usize> = (0..data.len()).collect();
     let batches = data.len().div_ceil(cfg.batch_size);
-    let (mean, std) = cfg.normalization;
     for epoch in 0..cfg.epochs {
         rng.shuffle(&mut order);
         let decay = epoch.saturating_sub(cfg.epochs / 2) as i32;
@@ -51,6 +97,13 @@ pub fn train(
             let (x, y) = data.batch(indices, mean, std, &device);
             let loss = loss_fn.forward(model.forward(x), y);
             let value = loss.clone().into_scalar::<f32>();
+            if !value.is_finite() {
+                return Err(TrainError::Diverged {
+                    epoch,
+                    batch,
+                    loss: value,
+                });
+            }
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(lr, model, grads);
             on_batch(&Progress {
@@ -61,7 +114,7 @@ pub fn train(
             });
         }
     }
-    model
+    Ok(model)
 }
 
 /// Top-1 correct predictions of `model` on `data`, on `device` (no autodiff needed).

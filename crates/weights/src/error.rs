@@ -45,6 +45,27 @@ pub enum LoadError {
         model: String,
         misfit: Box<LayerMisfit>,
     },
+    #[error(
+        "{}: tensor `{tensor}` holds {found} values where the model needs {expected}",
+        path.display()
+    )]
+    DType {
+        path: PathBuf,
+        tensor: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "{}: tensor `{tensor}` has {count} of {total} values NaN or infinite; a model with \
+         them would only answer NaN",
+        path.display()
+    )]
+    NonFinite {
+        path: PathBuf,
+        tensor: String,
+        count: usize,
+        total: usize,
+    },
     #[error("{}: tensor data could not be applied: {reason}", path.display())]
     Apply { path: PathBuf, reason: String },
     #[error("cannot write {}: {reason}", path.display())]

@@ -43,12 +43,15 @@ pub struct ImportOptions {
 pub struct LoadReport {
     /// Tensors of the file left out because they matched a skip pattern.
     pub skipped: Vec<String>,
+    /// Element-type conversions made to fit the model, e.g. `converted 161 tensors from f16
+    /// to f32` for a half-precision checkpoint.
+    pub converted: Vec<String>,
 }
 
 impl std::fmt::Display for LoadReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.skipped.as_slice() {
-            [] => write!(f, "every tensor of the file was loaded"),
+            [] => write!(f, "every tensor of the file was loaded")?,
             names => {
                 let shown = names.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
                 let more = names.len().saturating_sub(4);
@@ -56,9 +59,12 @@ impl std::fmt::Display for LoadReport {
                 if more > 0 {
                     write!(f, " and {more} more")?;
                 }
-                Ok(())
             }
         }
+        for note in &self.converted {
+            write!(f, "; {note}")?;
+        }
+        Ok(())
     }
 }
 
@@ -93,15 +99,23 @@ pub fn load_with_report<M: Module>(
     options: &ImportOptions,
 ) -> Result<(M, LoadReport), LoadError> {
     let path_buf = path.to_path_buf();
-    std::fs::metadata(path).map_err(|source| LoadError::Open {
+    let meta = std::fs::metadata(path).map_err(|source| LoadError::Open {
         path: path_buf.clone(),
         source,
     })?;
+    // A FIFO or a device would block or never end; a directory is no weight file.
+    if !meta.is_file() {
+        return Err(LoadError::Open {
+            path: path_buf,
+            source: std::io::Error::other("not a regular file"),
+        });
+    }
     let format = WeightFormat::detect(path).ok_or_else(|| LoadError::UnknownFormat {
         path: path_buf.clone(),
     })?;
     let rules = compile_rules(path, options, key_map)?;
     let skip = compile_skips(path, options)?;
+    check_head(path, format, meta.len())?;
     if format == WeightFormat::Onnx {
         let eps = options.batch_norm_eps.unwrap_or(1e-5);
         let tensors = crate::onnx::tensors_for(&model, path, eps).map_err(|e| match e {
@@ -116,8 +130,12 @@ pub fn load_with_report<M: Module>(
                 misfit: Box::new(misfit),
             },
         })?;
-        let model = apply_checked(model, model_name, path, tensors, true)?;
-        return Ok((model, LoadReport::default()));
+        let (model, converted) = apply_checked(model, model_name, path, format, tensors, true)?;
+        let report = LoadReport {
+            converted,
+            ..LoadReport::default()
+        };
+        return Ok((model, report));
     }
     let tensors = read(path, format, options)?;
     // PyTorch-convention files name norm parameters weight/bias and store Linear weights
@@ -131,9 +149,65 @@ pub fn load_with_report<M: Module>(
     let (skipped, kept): (BTreeMap<_, _>, BTreeMap<_, _>) = tensors
         .into_iter()
         .partition(|(name, _)| skip.iter().any(|re| re.is_match(name)));
-    let model = apply_checked(model, model_name, path, kept, pytorch_names)?;
+    let (model, converted) = apply_checked(model, model_name, path, format, kept, pytorch_names)?;
     let skipped = skipped.into_keys().filter(|n| !is_ignorable(n)).collect();
-    Ok((model, LoadReport { skipped }))
+    Ok((model, LoadReport { skipped, converted }))
+}
+
+/// Refuses, from its first bytes and its length, a file that cannot be of `format`, before
+/// any reader allocates for it (a reader handed a 14 GB file of anything would try to hold it).
+fn check_head(path: &Path, format: WeightFormat, len: u64) -> Result<(), LoadError> {
+    use std::io::Read;
+    let mut head = [0u8; 9];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|source| LoadError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let head = &head[..n];
+    let refuse = |reason: String| {
+        Err(LoadError::Read {
+            path: path.to_path_buf(),
+            format,
+            reason,
+        })
+    };
+    match format {
+        // torch.save: a zip archive, or (legacy) a pickle of protocol 2 or later.
+        WeightFormat::Pytorch
+            if !(head.starts_with(b"PK\x03\x04") || head.starts_with(&[0x80])) =>
+        {
+            refuse(format!(
+                "starts with {head:02x?}, neither a zip archive nor a pickle"
+            ))
+        }
+        // An 8-byte header length, then that much JSON, within the file.
+        WeightFormat::Safetensors => {
+            let header = head
+                .get(..8)
+                .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]));
+            match header {
+                None => refuse(format!("{len} bytes: too short for a safetensors header")),
+                Some(h)
+                    if h.checked_add(8).is_some_and(|end| end <= len)
+                        && head.get(8) == Some(&b'{') =>
+                {
+                    Ok(())
+                }
+                Some(h) => refuse(format!(
+                    "its header claims {h} bytes of JSON, which the file's {len} bytes cannot \
+                     hold, or the header is not JSON"
+                )),
+            }
+        }
+        // Protobuf messages are limited to 2 GiB: larger weights live in external data files.
+        WeightFormat::Onnx if len > i32::MAX as u64 => refuse(format!(
+            "{len} bytes: larger than an ONNX protobuf can be (2 GiB; bigger models keep their \
+             weights in external data files)"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Alignment [`load_static`] requires of its bytes (the burnpack data-section alignment).
@@ -163,17 +237,27 @@ pub fn load_static<M: Module>(
             format: WeightFormat::Burnpack,
             reason,
         })?;
-    apply_checked(model, model_name, path, tensors, false)
+    apply_checked(
+        model,
+        model_name,
+        path,
+        WeightFormat::Burnpack,
+        tensors,
+        false,
+    )
+    .map(|(model, _)| model)
 }
 
-/// Compares names and shapes, and applies the tensors only when everything fits.
+/// Compares names, shapes, dtypes and values, and applies the tensors only when everything
+/// fits; also says which float conversions were made.
 fn apply_checked<M: Module>(
     model: M,
     model_name: &str,
     path: &Path,
+    format: WeightFormat,
     tensors: BTreeMap<String, PackTensor>,
     pytorch_names: bool,
-) -> Result<M, LoadError> {
+) -> Result<(M, Vec<String>), LoadError> {
     let adapter = |to_burn: bool| -> Box<dyn ModuleAdapter> {
         match (pytorch_names, to_burn) {
             (false, _) => Box::new(burn_store::IdentityAdapter),
@@ -190,6 +274,7 @@ fn apply_checked<M: Module>(
             mismatch,
         });
     }
+    let (tensors, converted) = crate::conform::conform(path, format, &wanted, tensors)?;
 
     let incoming: Vec<PackTensor> = tensors
         .into_values()
@@ -200,29 +285,21 @@ fn apply_checked<M: Module>(
     if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
         // Validation above should make this unreachable; report rather than hand back a
         // partly loaded model.
-        let reason = format!(
-            "{} errors {:?}, missing {:?}, unused {:?}",
-            result.errors.len(),
-            result
-                .errors
-                .iter()
-                .take(3)
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>(),
-            result
-                .missing
-                .iter()
-                .take(3)
-                .map(|m| &m.0)
-                .collect::<Vec<_>>(),
-            result.unused.iter().take(3).collect::<Vec<_>>(),
-        );
+        let mut lines: Vec<String> = result.errors.iter().map(|e| e.to_string()).collect();
+        lines.extend(result.missing.iter().map(|m| format!("missing `{}`", m.0)));
+        lines.extend(result.unused.iter().map(|u| format!("unused `{u}`")));
+        let more = lines.len().saturating_sub(3);
+        lines.truncate(3);
+        let mut reason = lines.join("; ");
+        if more > 0 {
+            reason.push_str(&format!("; and {more} more"));
+        }
         return Err(LoadError::Apply {
             path: path.to_path_buf(),
             reason,
         });
     }
-    Ok(model)
+    Ok((model, converted))
 }
 
 /// Saves `model` as burnpack at `path`, atomically (a failed write leaves no partial file),
@@ -246,9 +323,14 @@ pub fn save<M: Module>(model: &M, path: &Path) -> Result<(), LoadError> {
         .file_name()
         .map_or("model".into(), |n| n.to_string_lossy());
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let tensors = model.collect(None, None, false);
+    let mut sorted: Vec<&PackTensor> = tensors.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let crc = checksum(sorted).map_err(|e| write_error(e.to_string()))?;
     let mut store = BurnpackStore::from_file(&tmp)
         .overwrite(true)
-        .auto_extension(false);
+        .auto_extension(false)
+        .metadata(CHECKSUM_KEY, crc);
     let saved = model
         .save_into(&mut store)
         .map_err(|e| write_error(e.to_string()))
@@ -271,10 +353,14 @@ fn read(
     };
     match format {
         WeightFormat::Pytorch => {
-            let mut store = PytorchStore::from_file(path).map_indices_contiguous(false);
+            let copy = crate::zip64::patched_copy(path).map_err(|e| read_error(e.to_string()))?;
+            let source = copy.as_deref().unwrap_or(path);
+            let mut store = PytorchStore::from_file(source).map_indices_contiguous(false);
             if let Some(key) = &options.top_level_key {
                 store = store.with_top_level_key(key);
             }
+            // The tensors read lazily through the file handle the store keeps open, so the
+            // copy may be unlinked once they are listed (it is, when `copy` drops).
             all_tensors(&mut store).map_err(read_error)
         }
         WeightFormat::Safetensors => {
@@ -292,20 +378,90 @@ fn read(
 /// Reads a burnpack file whole into one 16-byte-aligned buffer that the loaded tensors then
 /// share: no copy after the read. (`Bytes::from_bytes_vec` re-aligns a `Vec<u8>` by copying
 /// it, and `BurnpackStore::from_bytes` copies its buffer again: together 2.5× the read.)
+/// The header is checked before the file is read, and a file the zoo wrote carries a
+/// checksum of its tensors that is verified here.
 fn read_burnpack(path: &Path) -> Result<BTreeMap<String, PackTensor>, String> {
     use std::io::Read;
     let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let len = file.metadata().map_err(|e| e.to_string())?.len() as usize;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    let len = usize::try_from(meta.len()).map_err(|_| "larger than memory can hold")?;
+    let mut head = [0u8; 4];
+    file.read_exact(&mut head)
+        .map_err(|_| format!("{len} bytes: too short for a burnpack header"))?;
+    if u32::from_le_bytes(head) != burn_store::burn_pack::MAGIC_NUMBER {
+        return Err(format!(
+            "does not start with burnpack's magic number (found bytes {head:02x?})"
+        ));
+    }
     let mut words = vec![0u128; len.div_ceil(16)];
-    file.read_exact(&mut bytemuck::cast_slice_mut(&mut words)[..len])
-        .map_err(|e| e.to_string())?;
+    let buf = &mut bytemuck::cast_slice_mut(&mut words)[..len];
+    buf[..4].copy_from_slice(&head);
+    file.read_exact(&mut buf[4..]).map_err(|e| e.to_string())?;
     let bytes = burn_store::burn_pack::Bytes::from_elems(words)
         .shared()
         .view(0, len)
         .map_err(|e| format!("{e:?}"))?;
-    let reader = burn_store::burn_pack::Reader::from_bytes(bytes).map_err(|e| e.to_string())?;
-    let tensors = reader.into_tensors().map_err(|e| e.to_string())?;
-    Ok(tensors.into_iter().map(|t| (t.name.clone(), t)).collect())
+    let reader = burn_store::burn_pack::Reader::from_bytes(bytes).map_err(pack_error)?;
+    let stored = reader.metadata().get(CHECKSUM_KEY).cloned();
+    let tensors = reader.into_tensors().map_err(pack_error)?;
+    let tensors: BTreeMap<String, PackTensor> =
+        tensors.into_iter().map(|t| (t.name.clone(), t)).collect();
+    if let Some(stored) = stored {
+        let found = checksum(tensors.values()).map_err(pack_error)?;
+        if found != stored {
+            return Err(format!(
+                "the tensor data is corrupt: its CRC-32 is {found}, the file was written with \
+                 {stored}"
+            ));
+        }
+    }
+    Ok(tensors)
+}
+
+/// Metadata key of the CRC-32 over every tensor (name, then bytes, in name order) that
+/// [`save`] writes and [`load`] verifies: burnpack itself has no checksum, so a flipped bit
+/// in the data would otherwise load silently.
+const CHECKSUM_KEY: &str = "zoo.crc32";
+
+fn checksum<'a>(
+    tensors: impl IntoIterator<Item = &'a PackTensor>,
+) -> Result<String, burn_store::burn_pack::Error> {
+    let mut crc = crc32fast::Hasher::new();
+    for t in tensors {
+        crc.update(t.name.as_bytes());
+        crc.update(&t.to_bytes()?);
+    }
+    Ok(format!("{:08x}", crc.finalize()))
+}
+
+/// A burnpack reader's error in words (its metadata errors are otherwise bare CBOR
+/// positions such as `Syntax(7101)`).
+fn pack_error(e: burn_store::burn_pack::Error) -> String {
+    use burn_store::burn_pack::Error as E;
+    match e {
+        E::InvalidHeader => "the header or the tensor table is cut short".into(),
+        E::InvalidMagicNumber => "does not start with burnpack's magic number".into(),
+        E::InvalidVersion => "written by a newer burnpack version than this zoo reads".into(),
+        E::MetadataDeserializationError(m) => {
+            let at = m
+                .strip_prefix("Syntax(")
+                .and_then(|r| r.strip_suffix(')'))
+                .map_or(String::new(), |n| format!(" at byte {n} of the table"));
+            let why = if m.contains("UnexpectedEof") {
+                "it ends early".to_string()
+            } else if at.is_empty() {
+                m
+            } else {
+                "malformed CBOR".to_string()
+            };
+            format!("the tensor table (CBOR metadata) is corrupt{at}: {why}")
+        }
+        E::TensorBytesSizeMismatch(m) | E::ValidationError(m) | E::IoError(m) => m,
+        other => other.to_string(),
+    }
 }
 
 fn all_tensors<S: ModuleStore>(store: &mut S) -> Result<BTreeMap<String, PackTensor>, String> {

@@ -5,11 +5,13 @@
 //! touching it, and only then applies them: a load either returns a complete model or a
 //! [`LoadError`] that says what did not fit. [`save`] writes burnpack.
 
+mod conform;
 mod error;
 mod format;
 mod import;
 mod onnx;
 mod shapes;
+mod zip64;
 
 pub use error::{LayerMisfit, LoadError, Mismatch, ShapeMismatch};
 pub use format::WeightFormat;

@@ -50,9 +50,17 @@ struct Tensors<'g> {
 
 impl<'g> Tensors<'g> {
     fn get(&self, name: &str) -> Result<Option<Data>> {
+        let start = name;
         let mut name = name;
-        while let Some(next) = self.alias.get(name) {
-            name = next;
+        // Each step follows one Identity node: more steps than nodes means a cycle.
+        for _ in 0..=self.alias.len() {
+            match self.alias.get(name) {
+                Some(next) => name = next,
+                None => break,
+            }
+        }
+        if self.alias.contains_key(name) {
+            return Err(format!("Identity nodes from `{start}` form a cycle"));
         }
         self.protos
             .get(name)
@@ -61,12 +69,42 @@ impl<'g> Tensors<'g> {
     }
 }
 
-/// A tensor's bytes from its external data file: only its own range is read.
-fn external(t: &TensorProto, path: &Path) -> Result<Vec<u8>> {
+/// Where a tensor's external data lives: a relative path inside the model's folder (as
+/// onnx's checker requires), which must be a regular file. Absolute paths, `..` and links
+/// leading out of the folder are refused, so a model cannot read other files of the machine.
+fn external_path(t: &TensorProto, dir: &Path, location: &str) -> Result<std::path::PathBuf> {
+    use std::path::Component;
+    let refuse = |why: &str| {
+        format!(
+            "tensor {}: external data location `{location}` {why}; only a relative path \
+             inside the model's folder is allowed",
+            t.name
+        )
+    };
+    let rel = Path::new(location);
+    if location.is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+        return Err(refuse("is absolute or leaves the folder"));
+    }
+    let path = dir.join(rel);
+    let missing = |e: std::io::Error| format!("tensor {}: external data `{location}`: {e}", t.name);
+    let real = path.canonicalize().map_err(missing)?;
+    let root = dir.canonicalize().map_err(missing)?;
+    if !real.starts_with(&root) {
+        return Err(refuse("links outside the folder"));
+    }
+    if !std::fs::metadata(&real).map_err(missing)?.is_file() {
+        return Err(refuse("is not a regular file"));
+    }
+    Ok(real)
+}
+
+/// A tensor's bytes from its external data file: only its own range is read, and at most
+/// `expected` bytes.
+fn external(t: &TensorProto, dir: &Path, location: &str, expected: usize) -> Result<Vec<u8>> {
     use std::io::{Read, Seek, SeekFrom};
-    let io =
-        |e: std::io::Error| format!("tensor {}: external data {}: {e}", t.name, path.display());
-    let mut file = std::fs::File::open(path).map_err(io)?;
+    let path = external_path(t, dir, location)?;
+    let io = |e: std::io::Error| format!("tensor {}: external data `{location}`: {e}", t.name);
+    let mut file = std::fs::File::open(&path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len() as usize;
     let offset: usize = t
         .external
@@ -78,14 +116,20 @@ fn external(t: &TensorProto, path: &Path) -> Result<Vec<u8>> {
         .get("length")
         .map_or(Ok(size.saturating_sub(offset)), |o| o.parse())
         .map_err(|_| format!("tensor {}: bad external length", t.name))?;
+    if length != expected {
+        return Err(format!(
+            "tensor {}: external data length {length} bytes, its shape needs {expected}",
+            t.name
+        ));
+    }
     offset
         .checked_add(length)
         .filter(|&e| e <= size)
         .ok_or_else(|| {
             format!(
-                "tensor {}: external data {} is shorter than offset {offset} + length {length}",
-                t.name,
-                path.display()
+                "tensor {}: external data `{location}` is shorter than offset {offset} + \
+                 length {length}",
+                t.name
             )
         })?;
     let mut bytes = vec![0u8; length];
@@ -100,22 +144,9 @@ fn decode(t: &TensorProto, dir: &Path) -> Result<Data> {
         .iter()
         .map(|&d| usize::try_from(d).map_err(|_| format!("tensor {}: negative dimension", t.name)))
         .collect::<Result<_>>()?;
-    let count: usize = dims.iter().product();
-    let raw: std::borrow::Cow<[u8]> = if let Some(location) = t.external.get("location") {
-        external(t, &dir.join(location))?.into()
-    } else {
-        (&t.raw[..]).into()
-    };
-    let values: Vec<f32> = match t.data_type {
-        1 if !t.floats.is_empty() => t.floats.clone(),
-        1 => raw
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-        11 => raw
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
-            .collect(),
+    let width = match t.data_type {
+        1 => 4,
+        11 => 8,
         other => {
             return Err(format!(
                 "tensor {}: data type {other} is not float32 or float64",
@@ -123,13 +154,40 @@ fn decode(t: &TensorProto, dir: &Path) -> Result<Data> {
             ));
         }
     };
-    if values.len() != count {
+    // The shape is the file's word: checked, and held to the bytes the file actually has.
+    let count = dims
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .and_then(|n| n.checked_mul(width).map(|_| n))
+        .ok_or_else(|| format!("tensor {}: shape {dims:?} overflows", t.name))?;
+    let raw: std::borrow::Cow<[u8]> = if let Some(location) = t.external.get("location") {
+        external(t, dir, location, count * width)?.into()
+    } else {
+        (&t.raw[..]).into()
+    };
+    let found = if t.data_type == 1 && !t.floats.is_empty() {
+        t.floats.len()
+    } else {
+        raw.len() / width
+    };
+    if found != count || (t.floats.is_empty() && !raw.len().is_multiple_of(width)) {
         return Err(format!(
-            "tensor {}: {} values for shape {dims:?}",
+            "tensor {}: {} bytes of data for shape {dims:?} ({count} values)",
             t.name,
-            values.len()
+            raw.len().max(t.floats.len() * 4)
         ));
     }
+    let values: Vec<f32> = match t.data_type {
+        1 if !t.floats.is_empty() => t.floats.clone(),
+        1 => raw
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        _ => raw
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
+            .collect(),
+    };
     Ok(Data {
         dims,
         values,
@@ -223,6 +281,12 @@ pub fn layers(graph: &GraphProto, dir: &Path) -> Result<Vec<OnnxLayer>> {
             },
             "Gemm" => {
                 let Some(w) = input(n, 1)? else { continue };
+                if w.dims.len() != 2 {
+                    return Err(format!(
+                        "{node}: weight {} has shape {:?}; Gemm needs a matrix",
+                        w.name, w.dims
+                    ));
+                }
                 let w = if n.int("transB", 0) == 1 {
                     w
                 } else {

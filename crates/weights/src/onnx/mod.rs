@@ -112,7 +112,10 @@ pub fn tensors_for<M: Module>(
 ) -> Result<BTreeMap<String, PackTensor>, OnnxError> {
     let bytes = std::fs::read(path).map_err(|e| OnnxError::Read(e.to_string()))?;
     let graph = proto::parse_model(&bytes).map_err(OnnxError::Read)?;
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let layers = graph::layers(&graph, dir).map_err(OnnxError::Read)?;
     let slots = slots(model);
     let mut out = BTreeMap::new();
