@@ -16,11 +16,13 @@ if [[ "${1:-}" =~ ^[0-9]+$ ]]; then secs=$1; shift; fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(pth safetensors burnpack onnx idx image)
 
+# The fuzz build (nightly, sanitizers) keeps its own target folder, whatever the caller's is.
+export CARGO_TARGET_DIR="${ZOO_FUZZ_TARGET_DIR:-$PWD/fuzz/target}"
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 cargo fuzz --version > /dev/null 2>&1 || cargo install cargo-fuzz --locked
 
 for t in "${targets[@]}"; do
-  cargo +nightly fuzz build --release --debug-assertions "$t"
+  cargo +nightly fuzz build --release "$t"
 done
 
 for t in "${targets[@]}"; do
@@ -31,14 +33,14 @@ for t in "${targets[@]}"; do
     inputs=(fuzz/seeds/"$t")
     [ -d fuzz/regressions/"$t" ] && inputs+=(fuzz/regressions/"$t")
     echo "== replaying $t"
-    cargo +nightly fuzz run --release --debug-assertions "$t" "${inputs[@]}" -- \
+    cargo +nightly fuzz run --release "$t" "${inputs[@]}" -- \
       -runs=0 "${limits[@]}"
   else
     corpus=fuzz/corpus/$t
     mkdir -p "$corpus"
     cp -n fuzz/seeds/"$t"/* "$corpus"/ 2> /dev/null || true
     echo "== fuzzing $t for $secs s"
-    cargo +nightly fuzz run --release --debug-assertions "$t" "$corpus" fuzz/seeds/"$t" -- \
+    cargo +nightly fuzz run --release "$t" "$corpus" fuzz/seeds/"$t" -- \
       -max_total_time="$secs" -print_final_stats=1 "${limits[@]}" "${dict[@]}"
   fi
 done

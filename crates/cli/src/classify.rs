@@ -21,6 +21,14 @@ type Predict = Box<dyn Fn(&Path) -> Result<Tensor<2>, ImageError>>;
 fn classifier(model: Option<&str>, weights: Option<&str>) -> Result<(Predict, Vec<String>), Error> {
     let device = Device::default();
     let Some(name) = model else {
+        // A weights file with no model to put it in would be ignored: answering with the
+        // embedded model instead would be a silent wrong answer.
+        if let Some(w) = weights {
+            return Err(format!(
+                "--weights {w} needs --model: which network's weights are they? (see `zoo list`)"
+            )
+            .into());
+        }
         let weights = LeNet5Weights::DEFAULT;
         let model = weights.load(&device)?;
         let (mean, std) = weights.normalization();

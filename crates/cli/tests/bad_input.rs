@@ -2,13 +2,20 @@
 //! failing exit code, never answered with NaN and success.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+
+#[path = "../../../tests/support/deadline.rs"]
+mod deadline;
+use deadline::finish;
 
 fn zoo(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zoo"))
+    let child = Command::new(env!("CARGO_BIN_EXE_zoo"))
         .args(args)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let out = finish(child, 120);
     (out.status.success(), String::from_utf8(out.stderr).unwrap())
 }
 
@@ -70,5 +77,61 @@ fn eval_refuses_a_zero_or_non_finite_normalisation() {
     ] {
         let (ok, err) = zoo(&["eval", "--model", "resnet20", "--data", data, flag, value]);
         assert!(!ok && err.contains(says), "{flag} {value}: {err}");
+    }
+}
+
+#[test]
+fn convert_refuses_hostile_weight_files_naming_them() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../weights/tests/data");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.pth");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let text = dir.path().join("notes.pth");
+    std::fs::write(&text, "not a checkpoint").unwrap();
+    let to = dir.path().join("out.bpk");
+    for (from, says) in [
+        (data.join("identity_cycle.onnx"), "form a cycle"),
+        (data.join("huge_dims.onnx"), "overflows"),
+        (data.join("external_absolute.onnx"), "only a relative path"),
+        (data.join("gemm_rank1.onnx"), "Gemm needs a matrix"),
+        (fifo, "not a regular file"),
+        (text.clone(), "neither a zip archive nor a pickle"),
+    ] {
+        let (ok, err) = zoo(&[
+            "convert",
+            "--model",
+            "resnet18",
+            "--from",
+            from.to_str().unwrap(),
+            "--to",
+            to.to_str().unwrap(),
+        ]);
+        assert!(!ok, "{}", from.display());
+        assert!(
+            err.contains(says) && err.contains(from.file_name().unwrap().to_str().unwrap()),
+            "{}: {err}",
+            from.display()
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!to.exists(), "nothing written");
+    }
+}
+
+#[test]
+fn classify_refuses_weights_without_a_model() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/fashion-mnist/samples/bag.png");
+    for weights in ["missing.pth", "IMAGENET1K_V1"] {
+        let (ok, err) = zoo(&["classify", "--weights", weights, sample.to_str().unwrap()]);
+        assert!(
+            !ok && err.contains("needs --model") && err.contains(weights),
+            "{err}"
+        );
     }
 }

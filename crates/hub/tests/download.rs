@@ -10,6 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
+
+#[path = "../../../tests/support/deadline.rs"]
+mod deadline;
+use deadline::finish;
 use zoo_hub::{HubError, fetch_url};
 
 #[derive(Clone, Copy)]
@@ -271,7 +275,7 @@ fn offline_mode_names_the_file_its_url_and_where_to_put_it() {
     let dir = tmp.path().to_path_buf();
     let dest = dir.join("weights-x.pth");
     let spec = format!("{}|{}|00", server.url, dest.display());
-    let out = child(&spec, &[("ZOO_OFFLINE", "1")]).output().unwrap();
+    let out = finish(child(&spec, &[("ZOO_OFFLINE", "1")]).spawn().unwrap(), 120);
     let msg = outcome(&out);
     assert!(msg.starts_with("ERR"), "{msg}");
     for needle in [
@@ -296,7 +300,7 @@ fn two_processes_fetching_one_file_download_it_once() {
     let a = child(&spec, &[]).spawn().unwrap();
     let b = child(&spec, &[]).spawn().unwrap();
     for c in [a, b] {
-        let out = c.wait_with_output().unwrap();
+        let out = finish(c, 120);
         assert_eq!(outcome(&out), "OK");
     }
     assert_eq!(std::fs::read(&dest).unwrap(), data);
@@ -311,7 +315,10 @@ fn a_server_that_never_answers_times_out_and_a_steady_trickle_does_not() {
     let dest = tmp.path().join("weights-x.pth");
     let spec = format!("{}|{}|00", silent.url, dest.display());
     let started = std::time::Instant::now();
-    let out = child(&spec, &[("ZOO_HTTP_TIMEOUT", "1")]).output().unwrap();
+    let out = finish(
+        child(&spec, &[("ZOO_HTTP_TIMEOUT", "1")]).spawn().unwrap(),
+        120,
+    );
     let msg = outcome(&out);
     assert!(
         msg.starts_with("ERR") && msg.contains("weights-x.pth"),
@@ -326,7 +333,10 @@ fn a_server_that_never_answers_times_out_and_a_steady_trickle_does_not() {
     let data = body(12 << 13);
     let trickle = Server::start(data.clone(), Behaviour::Trickle);
     let spec = format!("{}|{}|{}", trickle.url, dest.display(), &sha(&data)[..8]);
-    let out = child(&spec, &[("ZOO_HTTP_TIMEOUT", "1")]).output().unwrap();
+    let out = finish(
+        child(&spec, &[("ZOO_HTTP_TIMEOUT", "1")]).spawn().unwrap(),
+        120,
+    );
     assert_eq!(outcome(&out), "OK");
     assert_eq!(std::fs::read(&dest).unwrap(), data);
 }
@@ -340,7 +350,10 @@ fn a_lock_held_without_progress_is_given_up_with_its_path() {
     let lock = std::fs::File::create(&lock_path).unwrap();
     lock.lock().unwrap();
     let spec = format!("{}|{}|00", server.url, dest.display());
-    let out = child(&spec, &[("ZOO_HTTP_TIMEOUT", "1")]).output().unwrap();
+    let out = finish(
+        child(&spec, &[("ZOO_HTTP_TIMEOUT", "1")]).spawn().unwrap(),
+        120,
+    );
     let msg = outcome(&out);
     assert!(
         msg.contains("made no progress") && msg.contains(&lock_path.display().to_string()),
@@ -382,7 +395,7 @@ fn a_cached_file_that_changed_or_was_never_the_published_one_is_fetched_anew() {
     // Offline, a damaged entry is an error that says what happened.
     std::fs::write(&dest, &bad).unwrap();
     let spec = format!("{}|{}|{prefix}", server.url, dest.display());
-    let out = child(&spec, &[("ZOO_OFFLINE", "1")]).output().unwrap();
+    let out = finish(child(&spec, &[("ZOO_OFFLINE", "1")]).spawn().unwrap(), 120);
     let msg = outcome(&out);
     assert!(
         msg.contains("changed since it was downloaded") && msg.contains("not used"),
