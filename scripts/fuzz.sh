@@ -13,6 +13,8 @@ replay=0
 if [ "${1:-}" = "--replay" ]; then replay=1; shift; fi
 secs=60
 if [[ "${1:-}" =~ ^[0-9]+$ ]]; then secs=$1; shift; fi
+# libFuzzer reads -max_total_time=0 as "no limit".
+[ "$secs" -gt 0 ] || { echo "fuzz.sh: SECONDS must be at least 1" >&2; exit 2; }
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(pth safetensors burnpack onnx idx image)
 
@@ -41,6 +43,6 @@ for t in "${targets[@]}"; do
     cp -n fuzz/seeds/"$t"/* "$corpus"/ 2> /dev/null || true
     echo "== fuzzing $t for $secs s"
     cargo +nightly fuzz run --release "$t" "$corpus" fuzz/seeds/"$t" -- \
-      -max_total_time="$secs" -print_final_stats=1 "${limits[@]}" "${dict[@]}"
+      -max_total_time="$secs" -print_final_stats=1 "${limits[@]}" ${dict[@]+"${dict[@]}"}
   fi
 done

@@ -52,7 +52,7 @@ pub fn pretrained<W: Weights>(weights: W, device: &Device) -> Result<W::Model, P
 ///
 /// The cache repairs itself and is optional: a Burn-format copy that no longer loads is
 /// rebuilt from the checkpoint; a cached checkpoint that cannot be read (a truncated or padded
-/// download of weights with no published checksum) is fetched anew once; and a cache that
+/// download of weights with no published checksum) is fetched anew once (online); and a cache that
 /// cannot be written still gives the model, just without the copy.
 fn via_cache<M>(
     entry: &WeightEntry,
@@ -62,15 +62,22 @@ fn via_cache<M>(
 ) -> Result<M, PretrainedError> {
     let converted = burnpack_path(entry);
     if converted.exists() {
-        if let Ok(model) = load(build(), &converted) {
-            return Ok(model);
+        match load(build(), &converted) {
+            Ok(model) => return Ok(model),
+            // Could not even open it: not evidence that it is damaged.
+            Err(LoadError::Open { .. }) => {}
+            Err(_) => {
+                let _ = std::fs::remove_file(&converted);
+            }
         }
-        let _ = std::fs::remove_file(&converted);
     }
     let checkpoint = zoo_hub::fetch(entry)?;
+    let offline = std::env::var("ZOO_OFFLINE").is_ok_and(|v| v == "1");
     let model = match load(build(), &checkpoint) {
         Ok(model) => model,
-        Err(LoadError::Read { .. }) => {
+        // A verified checksum means the download is what was published: fetching it again
+        // would fail the same way. Offline, the file is kept and the error reported.
+        Err(LoadError::Read { .. }) if entry.sha256_prefix.is_none() && !offline => {
             zoo_hub::evict(&checkpoint)?;
             load(build(), &zoo_hub::fetch(entry)?)?
         }

@@ -106,6 +106,15 @@ fn decode_jpeg(path: &Path) -> Result<DynamicImage, ImageError> {
         ColorSpace::RGB | ColorSpace::RGBA | ColorSpace::Luma | ColorSpace::LumaA => input,
         _ => ColorSpace::RGB,
     };
+    // The output, and (progressive JPEGs) 16-bit coefficients for every input component.
+    let need = (w as u64 * h as u64)
+        .saturating_mul(out.num_components() as u64 + 2 * input.num_components() as u64);
+    if need > MAX_ALLOC {
+        return Err(ImageError::TooLarge {
+            path: path.to_path_buf(),
+            reason: format!("a {w}×{h} JPEG needs {} MiB to decode", need >> 20),
+        });
+    }
     let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
         ZCursor::new(&bytes[..]),
         options.jpeg_set_out_colorspace(out),
@@ -123,7 +132,8 @@ fn decode_jpeg(path: &Path) -> Result<DynamicImage, ImageError> {
     })?;
     // As libjpeg (hence Pillow) does, a scan must end with the end-of-image marker; zune
     // accepts a file that stops right after the last scan's data.
-    let scan = bytes.windows(2).position(|m| m == [0xff, 0xda]);
+    // The last scan: the first may be an EXIF thumbnail's, inside APP1, with its own end.
+    let scan = bytes.windows(2).rposition(|m| m == [0xff, 0xda]);
     let end = bytes.windows(2).rposition(|m| m == [0xff, 0xd9]);
     if !matches!((scan, end), (Some(s), Some(e)) if e > s) {
         return Err(decode_error(

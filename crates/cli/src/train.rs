@@ -70,6 +70,33 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if test_set.is_empty() {
         return Err(format!("{}: the t10k test set is empty", dir.display()).into());
     }
+    // The network's input size and classes: anything else would fail inside the model.
+    for (split, set) in [("train", &train_set), ("t10k", &test_set)] {
+        if (set.rows, set.cols) != (config.input_size, config.input_size) {
+            return Err(format!(
+                "{}: {split} images are {}×{}, {} takes {}×{}",
+                dir.display(),
+                set.rows,
+                set.cols,
+                args.model,
+                config.input_size,
+                config.input_size
+            )
+            .into());
+        }
+        if let Some(&label) = set
+            .labels
+            .iter()
+            .find(|&&l| usize::from(l) >= config.num_classes)
+        {
+            return Err(format!(
+                "{}: {split} label {label} is not one of the {} classes",
+                dir.display(),
+                config.num_classes
+            )
+            .into());
+        }
+    }
 
     let device = Device::default().autodiff();
     device.seed(args.seed);

@@ -62,6 +62,14 @@ fn train_refuses_a_useless_learning_rate_and_an_empty_training_set() {
     idx_split(dir.path(), "train", 0);
     let (ok, err) = train("1e-3");
     assert!(!ok && err.contains("training set is empty"), "{err}");
+    // A label past the ten classes would index out of the loss: refused, named.
+    idx_split(dir.path(), "train", 4);
+    let labels = dir.path().join("train-labels-idx1-ubyte");
+    let mut bytes = std::fs::read(&labels).unwrap();
+    *bytes.last_mut().unwrap() = 12;
+    std::fs::write(&labels, bytes).unwrap();
+    let (ok, err) = train("1e-3");
+    assert!(!ok && err.contains("train label 12"), "{err}");
     assert!(!Path::new(out).exists(), "no weights are written");
 }
 
@@ -101,7 +109,7 @@ fn convert_refuses_hostile_weight_files_naming_them() {
         (data.join("external_absolute.onnx"), "only a relative path"),
         (data.join("gemm_rank1.onnx"), "Gemm needs a matrix"),
         (fifo, "not a regular file"),
-        (text.clone(), "neither a zip archive nor a pickle"),
+        (text.clone(), "not a PyTorch checkpoint"),
     ] {
         let (ok, err) = zoo(&[
             "convert",

@@ -48,7 +48,7 @@ fn idle_timeout() -> Duration {
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s > 0.0)
         .unwrap_or(60.0);
-    Duration::from_secs_f64(secs)
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(60))
 }
 
 /// `url` at `dest`, downloaded when `dest` does not exist yet or no longer is the file that
@@ -56,7 +56,9 @@ fn idle_timeout() -> Duration {
 pub fn fetch_url(url: &str, dest: &Path, sha256_prefix: Option<&str>) -> Result<PathBuf, HubError> {
     let offline = std::env::var("ZOO_OFFLINE").is_ok_and(|v| v == "1");
     // Offline, a bad entry is kept (it cannot be replaced now) and reported.
-    let state = cached(dest, sha256_prefix, !offline)?;
+    // Nothing is deleted before the lock is held: another process may be renaming its fresh
+    // download into place right now.
+    let state = cached(dest, sha256_prefix, false)?;
     if state == Cached::Good {
         return Ok(dest.to_path_buf());
     }
@@ -122,10 +124,11 @@ pub fn fetch_url(url: &str, dest: &Path, sha256_prefix: Option<&str>) -> Result<
 }
 
 /// Takes `lock`, waiting while another process holds it and its download (`part`) grows;
-/// gives up after [`idle_timeout`] without progress. (A lock dies with its process, so a held
-/// lock means a live process.)
+/// gives up after three [`idle_timeout`]s without progress (the holder may spend one
+/// connecting, one awaiting the response and one on a stalled read before it retries). (A lock
+/// dies with its process, so a held lock means a live process.)
 fn wait_for_lock(lock: &File, lock_path: &Path, part: &Path) -> Result<(), HubError> {
-    let idle = idle_timeout();
+    let idle = idle_timeout().saturating_mul(3);
     let size = || fs::metadata(part).map(|m| m.len()).ok();
     let (mut seen, mut since) = (size(), Instant::now());
     loop {

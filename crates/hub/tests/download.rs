@@ -380,6 +380,14 @@ fn a_cached_file_that_changed_or_was_never_the_published_one_is_fetched_anew() {
     let mut bad = data.clone();
     bad[777] ^= 1;
     std::fs::write(&dest, &bad).unwrap();
+    // As any write does on a filesystem with fine timestamps; set explicitly for coarse ones.
+    let later = std::time::SystemTime::now() + Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&dest)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
     fetch_url(&server.url, &dest, Some(&prefix)).unwrap();
     assert_eq!(std::fs::read(&dest).unwrap(), data);
     assert_eq!(server.ranges(), [0, 0]);

@@ -42,11 +42,12 @@ pub fn read(path: &Path) -> Result<Idx, IdxError> {
         path: path.to_path_buf(),
         reason,
     };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
+    // Checked before opening: opening a FIFO would block until a writer came.
+    let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
         return Err(format("not a regular file".into()));
     }
+    let mut file = std::fs::File::open(path).map_err(io)?;
     let mut magic = [0u8; 2];
     let got = file.read(&mut magic).map_err(io)?;
     let head = std::io::Cursor::new(magic[..got].to_vec());
@@ -94,7 +95,8 @@ pub fn read(path: &Path) -> Result<Idx, IdxError> {
                 if gzip { ", gzipped" } else { "" }
             ))
         })?;
-    let mut data = Vec::with_capacity(len);
+    // Grown as the data arrives: a gzip header's claim is only a bound until it is inflated.
+    let mut data = Vec::with_capacity(len.min(64 << 20));
     let found = reader
         .take(len as u64 + 1)
         .read_to_end(&mut data)

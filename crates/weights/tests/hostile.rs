@@ -246,7 +246,7 @@ fn a_file_is_checked_by_its_first_bytes_before_it_is_read() {
         (
             "text.pth",
             &b"just some text, not a checkpoint"[..],
-            "neither a zip archive",
+            "not a PyTorch checkpoint",
         ),
         (
             "big.safetensors",

@@ -46,6 +46,9 @@ struct Tensors<'g> {
     protos: BTreeMap<&'g str, &'g TensorProto>,
     alias: BTreeMap<&'g str, &'g str>,
     dir: &'g Path,
+    /// Bytes of tensor values still allowed: a graph that references one initializer from
+    /// thousands of nodes must not decode thousands of copies.
+    budget: std::cell::Cell<usize>,
 }
 
 impl<'g> Tensors<'g> {
@@ -62,10 +65,23 @@ impl<'g> Tensors<'g> {
         if self.alias.contains_key(name) {
             return Err(format!("Identity nodes from `{start}` form a cycle"));
         }
-        self.protos
-            .get(name)
-            .map(|t| decode(t, self.dir))
-            .transpose()
+        let Some(t) = self.protos.get(name) else {
+            return Ok(None);
+        };
+        let bytes = t
+            .dims
+            .iter()
+            .try_fold(4usize, |n, &d| n.checked_mul(usize::try_from(d).ok()?))
+            .ok_or_else(|| format!("tensor {}: shape {:?} overflows", t.name, t.dims))?;
+        let left = self.budget.get().checked_sub(bytes).ok_or_else(|| {
+            format!(
+                "tensor {}: the graph's layers read more tensor data than the file holds or \
+                 the model could use (tensors referenced many times?)",
+                t.name
+            )
+        })?;
+        self.budget.set(left);
+        decode(t, self.dir).map(Some)
     }
 }
 
@@ -82,7 +98,11 @@ fn external_path(t: &TensorProto, dir: &Path, location: &str) -> Result<std::pat
         )
     };
     let rel = Path::new(location);
-    if location.is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+    if location.is_empty()
+        || !rel
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
         return Err(refuse("is absolute or leaves the folder"));
     }
     let path = dir.join(rel);
@@ -218,7 +238,30 @@ fn scaled(mut d: Data, by: f32) -> Data {
 }
 
 /// The weight layers of `graph` in node order; `dir` is where external data files live.
-pub fn layers(graph: &GraphProto, dir: &Path) -> Result<Vec<OnnxLayer>> {
+/// At most `max_layers` layers are read, and tensor values of at most `budget` bytes or twice
+/// what the file and its external data hold (`file_len` + the data files' sizes), whichever is
+/// more: a small graph referencing one initializer from many nodes would otherwise make the
+/// reader decode gigabytes.
+pub fn layers(
+    graph: &GraphProto,
+    dir: &Path,
+    file_len: u64,
+    max_layers: usize,
+    budget: usize,
+) -> Result<Vec<OnnxLayer>> {
+    let mut locations = std::collections::BTreeSet::new();
+    let external: u64 = graph
+        .initializers
+        .iter()
+        .filter_map(|t| t.external.get("location"))
+        .filter(|l| locations.insert(l.as_str()))
+        .filter_map(|l| std::fs::metadata(dir.join(l)).ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum();
+    let held =
+        usize::try_from(file_len.saturating_add(external).saturating_mul(2)).unwrap_or(usize::MAX);
+    let budget = budget.max(held);
     let mut constants = Vec::new();
     for n in &graph.nodes {
         if n.op_type == "Constant"
@@ -242,7 +285,18 @@ pub fn layers(graph: &GraphProto, dir: &Path) -> Result<Vec<OnnxLayer>> {
             .map(|n| (n.outputs[0].as_str(), n.inputs[0].as_str()))
             .collect(),
         dir,
+        budget: std::cell::Cell::new(budget),
     };
+    // Add nodes by each of their inputs, in node order: a MatMul's bias is the first Add
+    // after it that reads its output (one pass, not a search per MatMul).
+    let mut adds: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (k, n) in graph.nodes.iter().enumerate() {
+        if n.op_type == "Add" {
+            for i in &n.inputs {
+                adds.entry(i.as_str()).or_default().push(k);
+            }
+        }
+    }
     let input = |n: &NodeProto, i: usize| -> Result<Option<Data>> {
         match n.inputs.get(i).filter(|s| !s.is_empty()) {
             Some(name) => tensors.get(name),
@@ -307,12 +361,10 @@ pub fn layers(graph: &GraphProto, dir: &Path) -> Result<Vec<OnnxLayer>> {
                 }
                 // A following Add of a stored vector is the bias.
                 let out_name = n.outputs.first().cloned().unwrap_or_default();
-                let add = graph
-                    .nodes
-                    .iter()
-                    .enumerate()
-                    .skip(k + 1)
-                    .find(|(_, a)| a.op_type == "Add" && a.inputs.contains(&out_name));
+                let add = adds
+                    .get(out_name.as_str())
+                    .and_then(|ks| ks.iter().find(|&&j| j > k))
+                    .map(|&j| (j, &graph.nodes[j]));
                 let mut bias = None;
                 if let Some((_, a)) = add {
                     let other = a
@@ -332,6 +384,11 @@ pub fn layers(graph: &GraphProto, dir: &Path) -> Result<Vec<OnnxLayer>> {
             }
             _ => continue,
         };
+        if out.len() == max_layers {
+            return Err(format!(
+                "{node}: the graph has more than {max_layers} weight layers, more than the model"
+            ));
+        }
         out.push(OnnxLayer { node, kind });
     }
     Ok(out)

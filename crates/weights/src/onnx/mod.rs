@@ -116,8 +116,17 @@ pub fn tensors_for<M: Module>(
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let layers = graph::layers(&graph, dir).map_err(OnnxError::Read)?;
     let slots = slots(model);
+    // What a graph that fits can need: every slot's weight and bias (twice, for transposes
+    // and folded BatchNorms), and some room for small extra tensors.
+    let budget = slots
+        .iter()
+        .map(|s| s.shape.iter().product::<usize>() + s.shape.first().copied().unwrap_or(0))
+        .sum::<usize>()
+        .saturating_mul(8)
+        .saturating_add(64 << 20);
+    let layers = graph::layers(&graph, dir, bytes.len() as u64, slots.len() + 1, budget)
+        .map_err(OnnxError::Read)?;
     let mut out = BTreeMap::new();
     let mut put = |prefix: &str, leaf: &str, d: Data| {
         let name = format!("{prefix}.{leaf}");
