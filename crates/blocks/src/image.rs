@@ -33,7 +33,8 @@ fn decode(path: &Path) -> Result<image::DynamicImage, ImageError> {
         path: path.to_path_buf(),
         source,
     };
-    if std::fs::metadata(path).map_err(open)?.len() == 0 {
+    let len = std::fs::metadata(path).map_err(open)?.len();
+    if len == 0 {
         return Err(ImageError::Empty {
             path: path.to_path_buf(),
         });
@@ -48,7 +49,7 @@ fn decode(path: &Path) -> Result<image::DynamicImage, ImageError> {
         });
     }
     if reader.format() == Some(ImageFormat::Jpeg) {
-        return decode_jpeg(path);
+        return decode_jpeg(path, len);
     }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -73,7 +74,7 @@ const MAX_JPEG_FILE: u64 = 256 << 20;
 /// A JPEG decoded as the `image` crate does (the same zune-jpeg decoder and output colour
 /// spaces: RGB, RGBA, greyscale, with CMYK and YCCK converted to RGB), but strictly: a
 /// truncated or corrupt file is an error, as in Pillow, instead of an image padded with grey.
-fn decode_jpeg(path: &Path) -> Result<DynamicImage, ImageError> {
+fn decode_jpeg(path: &Path, len: u64) -> Result<DynamicImage, ImageError> {
     use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
     let decode_error = |reason: String| ImageError::Decode {
         path: path.to_path_buf(),
@@ -83,7 +84,6 @@ fn decode_jpeg(path: &Path) -> Result<DynamicImage, ImageError> {
         path: path.to_path_buf(),
         source,
     };
-    let len = std::fs::metadata(path).map_err(open)?.len();
     if len > MAX_JPEG_FILE {
         return Err(ImageError::TooLarge {
             path: path.to_path_buf(),

@@ -62,6 +62,19 @@ fn classifier(model: Option<&str>, weights: Option<&str>) -> Result<(Predict, Ve
     Ok((predict, classes))
 }
 
+/// Refuses a model output that is empty or holds NaN or infinities: NaN sorts like any
+/// number, so a broken model would otherwise get a ranking (or an accuracy) instead of an
+/// error.
+pub fn finite_output(path: &Path, values: &[f32]) -> Result<(), String> {
+    if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
+        return Err(format!(
+            "{}: the model's output is not finite (NaN or infinite logits)",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
 /// Classifies every image it can read; reports the others and returns how many failed.
 pub fn run(
     images: &[PathBuf],
@@ -81,13 +94,7 @@ pub fn run(
                 .into_data()
                 .try_to_vec::<f32>()
                 .unwrap_or_default();
-            if probs.is_empty() || probs.iter().any(|p| !p.is_finite()) {
-                return Err(format!(
-                    "{}: the model's output is not finite (NaN or infinite logits)",
-                    path.display()
-                )
-                .into());
-            }
+            finite_output(path, &probs)?;
             let mut ranked: Vec<(usize, f32)> = probs.into_iter().enumerate().collect();
             ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
             ranked.truncate(top_k);

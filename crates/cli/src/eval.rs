@@ -216,15 +216,9 @@ pub fn run(args: Args) -> Result<(), Error> {
             .try_to_vec::<f32>()
             .map_err(|e| format!("{e:?}"))?;
         for ((path, label), row) in chunk.iter().zip(logits.chunks(v.classes)) {
-            // NaN sorts like any number: a broken model would get a figure instead of an error.
-            if row.iter().any(|x| !x.is_finite()) {
+            if let Err(e) = crate::classify::finite_output(path, row) {
                 bar.abandon();
-                return Err(format!(
-                    "{}: the model's output is not finite (NaN or infinite logits); no \
-                     accuracy is reported",
-                    path.display()
-                )
-                .into());
+                return Err(format!("{e}; no accuracy is reported").into());
             }
             let mut order: Vec<usize> = (0..row.len()).collect();
             order.sort_by(|&a, &b| row[b].total_cmp(&row[a]));

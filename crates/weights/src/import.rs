@@ -195,6 +195,18 @@ fn check_head(path: &Path, format: WeightFormat, len: u64) -> Result<(), LoadErr
                 )),
             }
         }
+        WeightFormat::Burnpack if n < 4 => {
+            refuse(format!("{len} bytes: too short for a burnpack header"))
+        }
+        WeightFormat::Burnpack
+            if u32::from_le_bytes([head[0], head[1], head[2], head[3]])
+                != burn_store::burn_pack::MAGIC_NUMBER =>
+        {
+            refuse(format!(
+                "does not start with burnpack's magic number (found bytes {:02x?})",
+                &head[..4]
+            ))
+        }
         // Protobuf messages are limited to 2 GiB: larger weights live in external data files.
         WeightFormat::Onnx if len > i32::MAX as u64 => refuse(format!(
             "{len} bytes: larger than an ONNX protobuf can be (2 GiB; bigger models keep their \
@@ -372,28 +384,16 @@ fn read(
 /// Reads a burnpack file whole into one 16-byte-aligned buffer that the loaded tensors then
 /// share: no copy after the read. (`Bytes::from_bytes_vec` re-aligns a `Vec<u8>` by copying
 /// it, and `BurnpackStore::from_bytes` copies its buffer again: together 2.5× the read.)
-/// The header is checked before the file is read, and a file the zoo wrote carries a
+/// Its magic number was checked before ([`check_head`]), and a file the zoo wrote carries a
 /// checksum of its tensors that is verified here.
 fn read_burnpack(path: &Path) -> Result<BTreeMap<String, PackTensor>, String> {
     use std::io::Read;
     let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let meta = file.metadata().map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    let len = usize::try_from(meta.len()).map_err(|_| "larger than memory can hold")?;
-    let mut head = [0u8; 4];
-    file.read_exact(&mut head)
-        .map_err(|_| format!("{len} bytes: too short for a burnpack header"))?;
-    if u32::from_le_bytes(head) != burn_store::burn_pack::MAGIC_NUMBER {
-        return Err(format!(
-            "does not start with burnpack's magic number (found bytes {head:02x?})"
-        ));
-    }
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    let len = usize::try_from(len).map_err(|_| "larger than memory can hold")?;
     let mut words = vec![0u128; len.div_ceil(16)];
-    let buf = &mut bytemuck::cast_slice_mut(&mut words)[..len];
-    buf[..4].copy_from_slice(&head);
-    file.read_exact(&mut buf[4..]).map_err(|e| e.to_string())?;
+    file.read_exact(&mut bytemuck::cast_slice_mut(&mut words)[..len])
+        .map_err(|e| e.to_string())?;
     let bytes = burn_store::burn_pack::Bytes::from_elems(words)
         .shared()
         .view(0, len)
