@@ -67,14 +67,14 @@ def wrn(depth: int, width: int, num_classes: int = 10, seed: int = 0):
             return z + F.conv2d(o1, p[base + ".convdim"], stride=stride)
         return z + x
 
-    def forward(x, calibrate=None):
+    def forward(x, calibrate=None, embed=False):
         o = F.conv2d(x, p["conv0"], padding=1)
         for g, stride in enumerate((1, 2, 2)):
             for b in range(n):
                 o = block(o, f"group{g}.block{b}", stride if b == 0 else 1, calibrate)
         o = F.relu(batch_norm(o, "bn", calibrate))
         o = F.avg_pool2d(o, 8, 1, 0).view(o.size(0), -1)
-        return F.linear(o, p["fc.weight"], p["fc.bias"])
+        return o if embed else F.linear(o, p["fc.weight"], p["fc.bias"])
 
     return p, forward
 

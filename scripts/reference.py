@@ -5,9 +5,13 @@ For each variant: torchvision-initialised weights with every BatchNorm's running
 affine parameters randomised (so a wrong BN mapping changes the logits), saved as `.pth` and
 `.safetensors`, and the reference logits for a fixed batch of two 224x224 inputs: seeded noise
 and, when ../shared/data is present, a real ImageNet validation image preprocessed the
-torchvision way. The Rust parity tests (tests/parity.rs) load both files and compare.
+torchvision way. The Rust parity tests (tests/parity.rs) load both files and compare. Each fixture also holds
+`embedding.f32`, the penultimate activations (the input of the model's last linear layer, what
+torchvision gives with `fc = Identity`), and for the families timm has, `features.json`: timm's
+`features_only` feature_info (module, channels, reduction) and each map's shape.
 
-Usage: scripts/reference.py [--out tests/fixtures] [VARIANT ...]
+Usage: scripts/reference.py [--out tests/fixtures] [--extras] [VARIANT ...]
+(--extras: only (re)write embedding.f32 and features.json of existing fixtures.)
 """
 
 import argparse
@@ -36,6 +40,9 @@ VARIANTS = [
 ]
 # timm models: variant -> (timm name, input size).
 TIMM = {"xception": ("legacy_xception", 299)}
+
+# Variants whose family timm also builds (same architecture), for feature_info: variant -> timm.
+TIMM_FEATURES = {n: n for n in VARIANTS if n not in ("alexnet", "googlenet")} | {"xception": "legacy_xception"}
 
 # CIFAR WRN-d-k (scripts/cifar_models.py), 32x32 inputs: variant -> (depth, widen).
 CIFAR_WRN = {"wrn_16_4": (16, 4), "wrn_16_8": (16, 8), "wrn_22_8": (22, 8),
@@ -141,6 +148,7 @@ def cifar_fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
         forward(torch.randn(4, 3, 32, 32, generator=torch.Generator().manual_seed(7)),
                 calibrate=torch.Generator().manual_seed(seed_of(name) + 1))
         logits = forward(x)
+        model = forward
     else:
         torch.manual_seed(seed_of(name))
         if name in CIFAR_PREACT:
@@ -158,11 +166,48 @@ def cifar_fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
     torch.save(sd, d / "weights.pth")
     save_file(sd, d / "weights.safetensors")
     write_f32(d / "logits.f32", logits)
+    write_extras(name, d, model, x)
     learned = sum(v.numel() for k, v in sd.items() if not k.endswith(("running_mean", "running_var", "num_batches_tracked")))
     meta = {"variant": name, "params": learned, "logits_shape": list(logits.shape),
             "real_image": real, "torch": torch.__version__, "reference": "scripts/cifar_models.py"}
     (d / "meta.json").write_text(json.dumps(meta, indent=1))
     print(f"{name}: {learned:,} params, max |logit| {logits.abs().max():.3f}", flush=True)
+
+
+@torch.no_grad()
+def penultimate(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The input of the model's last linear layer (the classifier) on `x`."""
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+    seen = []
+    hook = last.register_forward_pre_hook(lambda m, args: seen.append(args[0].detach().clone()))
+    model.eval()
+    model(x)
+    hook.remove()
+    assert len(seen) == 1, f"the last linear layer ran {len(seen)} times"
+    return seen[0]
+
+
+@torch.no_grad()
+def feature_info(name: str, size: int) -> list[dict] | None:
+    """timm's features_only description of the variant's family, with each map's shape."""
+    if name not in TIMM_FEATURES:
+        return None
+    import timm
+
+    model = timm.create_model(TIMM_FEATURES[name], features_only=True, pretrained=False).eval()
+    maps = model(torch.zeros(1, 3, size, size))
+    return [{**{k: d[k] for k in ("module", "num_chs", "reduction")}, "shape": list(m.shape[1:])}
+            for d, m in zip(model.feature_info.get_dicts(), maps)]
+
+
+def write_extras(name: str, d: Path, model, x: torch.Tensor) -> None:
+    """embedding.f32 (penultimate activations) and features.json (timm's feature_info)."""
+    embedding = model(x, embed=True) if callable(model) and not isinstance(model, torch.nn.Module) else penultimate(model, x)
+    write_f32(d / "embedding.f32", embedding)
+    (d / "embedding.json").write_text(json.dumps({"shape": list(embedding.shape)}))
+    info = feature_info(name, x.shape[-1])
+    if info is not None:
+        (d / "features.json").write_text(json.dumps({"timm_model": TIMM_FEATURES[name], "size": x.shape[-1], "features": info}, indent=1))
 
 
 def read_f32(path: Path, shape) -> torch.Tensor:
@@ -206,6 +251,7 @@ def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
     torch.save(sd, d / "weights.pth")
     save_file({k: v.contiguous() for k, v in sd.items()}, d / "weights.safetensors")
     write_f32(d / "logits.f32", logits)
+    write_extras(name, d, model, x)
     if name == "resnet18":
         extra_resnet18(sd, d)
     params = sum(p.numel() for p in model.parameters())
@@ -291,6 +337,18 @@ def reference_model(name: str) -> torch.nn.Module:
         from cifar_models import CifarResNet
 
         return CifarResNet(*CIFAR_RESNET[name])
+    if name in CIFAR_PREACT:
+        from cifar_models import PreActResNet
+
+        return PreActResNet(*CIFAR_PREACT[name])
+    if name in CIFAR_DENSENET:
+        from cifar_models import DenseNet
+
+        return DenseNet(*CIFAR_DENSENET[name])
+    if name in CIFAR_WRN:
+        from cifar_models import wrn
+
+        return wrn(*CIFAR_WRN[name])
     kwargs = {"init_weights": False} if name == "googlenet" else {}
     return torchvision.models.get_model(name, weights=None, **kwargs)
 
@@ -370,16 +428,39 @@ def lenet_onnx_fixtures(out: Path) -> None:
     print("lenet_fyh620: ONNX exports written", flush=True)
 
 
+@torch.no_grad()
+def extras_only(out: Path, names: list[str]) -> None:
+    """Adds embedding.f32 and features.json to fixtures written by an earlier run."""
+    for name in names:
+        d = out / name
+        sd = torch.load(d / "weights.pth")
+        model = reference_model(name)
+        if isinstance(model, tuple):  # the functional WRN: (params, forward)
+            params, model = model
+            params.update(sd)
+        else:
+            model.load_state_dict(sd)
+            if name == "googlenet":
+                model.aux1 = model.aux2 = None
+        size = 32 if name in CIFAR_RESNET or name in CIFAR_WRN or name in CIFAR_PREACT or name in CIFAR_DENSENET else TIMM.get(name, (None, 224))[1]
+        x = read_f32(out / f"input-{size}.f32", (2, 3, size, size))
+        write_extras(name, d, model, x)
+        print(f"{name}: extras written", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
     cifar = {**CIFAR_RESNET, **CIFAR_WRN, **CIFAR_PREACT, **CIFAR_DENSENET}
     ap.add_argument("variants", nargs="*", default=VARIANTS + list(TIMM) + list(cifar))
+    ap.add_argument("--extras", action="store_true", help="only embedding.f32/features.json")
     args = ap.parse_args()
     unknown = set(args.variants) - set(VARIANTS) - set(TIMM) - set(cifar)
     if unknown:
         sys.exit(f"unknown variants: {sorted(unknown)}")
     torch.set_num_threads(os.cpu_count() or 1)
+    if args.extras:
+        return extras_only(args.out, args.variants)
     args.out.mkdir(parents=True, exist_ok=True)
     x, real = inputs(224)
     write_f32(args.out / "input-224.f32", x)

@@ -36,7 +36,7 @@ fn fyh620_accuracy(file: &str) {
     let device = Device::default();
     let model = LeNetConfig::fyh620()
         .init(&device)
-        .load_file(&weights, &ImportOptions::default())
+        .load_weights(&weights, &ImportOptions::default())
         .unwrap();
     let test = Dataset::open(&mnist, "t10k").unwrap();
     let correct = evaluate(&model, &test, MNIST_NORM, &device);
@@ -102,10 +102,10 @@ fn akamaster_cifar_resnets_reach_the_pytorch_accuracy() {
         (56, "resnet56-4bfd9763.th", 943),
     ] {
         let name = format!("resnet{depth}");
-        let model = variant(&name)
+        let (model, _) = variant(&name)
             .unwrap()
             .build(10, &device)
-            .load_file(&ckpts.join(file), &ImportOptions::default())
+            .load(&ckpts.join(file), &ImportOptions::default())
             .unwrap_or_else(|e| panic!("{e}"));
         let logits = model.forward(x.clone());
         let pred: Vec<i64> = logits

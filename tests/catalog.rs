@@ -1,14 +1,17 @@
-//! Fast tier: every variant builds, has its reference's parameter count and runs.
+//! Fast tier: every variant builds, has its reference's parameter count and runs; the model
+//! API (split forward, stages, new head) holds on every family without any fixture.
 
 use burn::tensor::{Device, Distribution, Tensor};
-use burn_zoo::{VARIANTS, variant};
+use burn_zoo::{create, variant, variants};
 
 #[test]
 fn every_variant_has_the_reference_parameter_count() {
     let device = Device::default();
-    for v in VARIANTS {
+    for v in variants() {
         let model = v.build(v.classes, &device);
-        assert_eq!(model.num_params(), v.params, "{}", v.name);
+        assert_eq!(model.parameter_count(), v.params, "{}", v.name);
+        assert_eq!(model.num_classes(), v.classes, "{}", v.name);
+        assert_eq!(v.labels.names().len(), v.classes, "{}", v.name);
         println!("{:<18} {:>12} parameters", v.name, v.params);
     }
 }
@@ -19,10 +22,11 @@ fn num_classes_sets_the_head() {
     for name in ["resnet18", "resnext50_32x4d", "wide_resnet50_2"] {
         let model = variant(name).unwrap().build(10, &device);
         // 1000-class params minus the head difference: (1000 - 10) * (features + 1).
-        let features = if name == "resnet18" { 512 } else { 2048 };
+        let features = model.num_features();
+        assert_eq!(features, if name == "resnet18" { 512 } else { 2048 });
         let v = variant(name).unwrap();
         assert_eq!(
-            model.num_params(),
+            model.parameter_count(),
             v.params - 990 * (features + 1),
             "{name}"
         );
@@ -33,13 +37,70 @@ fn num_classes_sets_the_head() {
 
 #[test]
 fn names_are_unique_and_found() {
-    for v in VARIANTS {
+    for v in variants() {
         assert_eq!(variant(v.name).map(|f| f.name), Some(v.name));
+        assert_eq!(variants().filter(|w| w.name == v.name).count(), 1);
     }
     assert!(variant("resnet17").is_none());
-    let families: Vec<_> = VARIANTS.iter().map(|v| v.family).collect();
+    assert!(create("resnet17", None, &Device::default()).is_err());
+    let families: Vec<_> = variants().map(|v| v.family).collect();
     assert!(
         families.contains(&"resnext") && families.contains(&"wrn"),
         "{families:?}"
     );
+}
+
+/// One small variant of every model type, at its own input size with random weights: the
+/// split forward is the forward bit for bit, the stages have the channels and sides they
+/// state, and a new head changes nothing else.
+#[test]
+fn the_model_api_holds_for_every_model_type() {
+    let device = Device::default();
+    for name in [
+        "lenet5_modern",
+        "lenet5_fyh620",
+        "resnet20",
+        "preact_resnet110",
+        "wrn_16_4",
+        "densenet40_k12",
+        "resnet18",
+        "alexnet",
+        "vgg11_bn",
+        "googlenet",
+        "densenet121",
+        "xception",
+    ] {
+        let v = variant(name).unwrap();
+        let mut model = create(name, None, &device).unwrap();
+        let s = v.input.size;
+        let x = Tensor::<4>::random([2, v.input.channels, s, s], Distribution::Default, &device);
+        let logits = model.forward(x.clone()).into_data();
+        let split = model.forward_head(model.pool(model.forward_features(x.clone())));
+        assert_eq!(split.into_data(), logits, "{name}: split forward");
+        let embedding = model.embed(x.clone());
+        assert_eq!(embedding.dims(), [2, model.num_features()], "{name}");
+
+        let info = model.feature_info();
+        let maps = model
+            .feature_maps(x.clone(), &(0..info.len()).collect::<Vec<_>>())
+            .unwrap();
+        for (f, m) in info.iter().zip(&maps) {
+            let [_, c, h, w] = m.dims();
+            assert_eq!((c, h), (f.channels, w), "{name}: {f}");
+            // The reduction is the stride: unpadded convolutions may shave a few pixels, but
+            // the map is more than half of side / reduction.
+            let bound = s.div_ceil(f.reduction);
+            assert!(h <= bound && 2 * h > bound, "{name}: {f} has side {h}");
+        }
+        assert!(model.feature_maps(x.clone(), &[info.len()]).is_err());
+
+        model.reset_classifier(5);
+        assert_eq!(model.num_classes(), 5);
+        assert_eq!(model.forward(x.clone()).dims(), [2, 5], "{name}");
+        assert_eq!(
+            model.embed(x).into_data(),
+            embedding.into_data(),
+            "{name}: the backbone changed"
+        );
+    }
 }

@@ -27,7 +27,7 @@ fn densenet121_loads_legacy_and_new_keys() {
     let reference = read_f32(&dir.join("logits.f32"));
     for file in ["weights.pth", "weights-legacy.pth"] {
         let model = densenet121(1000, &device)
-            .load_file(dir.join(file), &ImportOptions::default())
+            .load_weights(dir.join(file), &ImportOptions::default())
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_parity(
             &format!("densenet121 from {file}"),
@@ -44,7 +44,7 @@ fn googlenet_without_aux_leaves_aux_tensors_out_and_says_so() {
     };
     let device = Device::default();
     let (model, report) = googlenet(1000, &device)
-        .load_file_with_report(dir.join("weights.pth"), &ImportOptions::default())
+        .load_weights_with_report(dir.join("weights.pth"), &ImportOptions::default())
         .unwrap();
     // aux1 and aux2: conv (weight + 4 BN tensors; num_batches_tracked is ignored), fc1, fc2.
     assert_eq!(
@@ -76,7 +76,7 @@ fn googlenet_with_aux_loads_them_and_runs_them() {
     let x = input(224, &device);
     let (model, report) = GoogLeNetConfig::new(1000)
         .init(&device)
-        .load_file_with_report(dir.join("weights.pth"), &ImportOptions::default())
+        .load_weights_with_report(dir.join("weights.pth"), &ImportOptions::default())
         .unwrap();
     assert!(report.skipped.is_empty(), "{report}");
     assert_eq!(burn_zoo::parameter_count(&model), 13_004_888);
@@ -101,7 +101,7 @@ fn googlenet_transform_input_matches_torchvision() {
         .with_aux_logits(false)
         .with_transform_input(true)
         .init(&device)
-        .load_file(dir.join("weights.safetensors"), &ImportOptions::default())
+        .load_weights(dir.join("weights.safetensors"), &ImportOptions::default())
         .unwrap();
     let reference = read_f32(&dir.join("logits-transform.f32"));
     assert_parity(
@@ -119,13 +119,13 @@ fn googlenet_with_aux_refuses_a_file_without_them() {
     let device = Device::default();
     let bpk = std::env::temp_dir().join(format!("zoo-googlenet-noaux-{}.bpk", std::process::id()));
     googlenet(1000, &device)
-        .load_file(dir.join("weights.pth"), &ImportOptions::default())
+        .load_weights(dir.join("weights.pth"), &ImportOptions::default())
         .unwrap()
-        .save_file(&bpk)
+        .save_weights(&bpk)
         .unwrap();
     let err = GoogLeNetConfig::new(1000)
         .init(&device)
-        .load_file(&bpk, &ImportOptions::default())
+        .load_weights(&bpk, &ImportOptions::default())
         .unwrap_err();
     let _ = std::fs::remove_file(&bpk);
     let LoadError::Mismatch { mismatch, .. } = &err else {

@@ -32,7 +32,7 @@ fn truncations(src: &Path, ext: &str) {
         let path = scratch(&format!("truncated-{keep}.{ext}"));
         std::fs::write(&path, &bytes[..keep]).unwrap();
         let err = resnet18(1000, &device)
-            .load_file(&path, &ImportOptions::default())
+            .load_weights(&path, &ImportOptions::default())
             .expect_err("a truncated file must not load");
         let msg = err.to_string();
         assert!(
@@ -49,9 +49,9 @@ fn truncations(src: &Path, ext: &str) {
 fn burnpack_of_resnet18_into_resnet34_names_missing_layer1_2() {
     let device = Device::default();
     let path = scratch("resnet18.bpk");
-    resnet18(1000, &device).save_file(&path).unwrap();
+    resnet18(1000, &device).save_weights(&path).unwrap();
     let err = resnet34(1000, &device)
-        .load_file(&path, &ImportOptions::default())
+        .load_weights(&path, &ImportOptions::default())
         .unwrap_err();
     let msg = err.to_string();
     assert!(
@@ -70,10 +70,10 @@ fn burnpack_of_resnet18_into_resnet34_names_missing_layer1_2() {
 fn wrong_head_size_reports_both_shapes() {
     let device = Device::default();
     let path = scratch("resnet18-1000.bpk");
-    resnet18(1000, &device).save_file(&path).unwrap();
+    resnet18(1000, &device).save_weights(&path).unwrap();
     let m = mismatch(
         resnet18(10, &device)
-            .load_file(&path, &ImportOptions::default())
+            .load_weights(&path, &ImportOptions::default())
             .unwrap_err(),
     );
     let fc: Vec<_> = m
@@ -95,9 +95,9 @@ fn burnpack_round_trip_is_exact() {
     let device = Device::default();
     let model = resnet18(1000, &device);
     let path = scratch("round-trip.bpk");
-    model.save_file(&path).unwrap();
+    model.save_weights(&path).unwrap();
     let loaded = resnet18(1000, &device)
-        .load_file(&path, &ImportOptions::default())
+        .load_weights(&path, &ImportOptions::default())
         .unwrap();
     let x = burn::tensor::Tensor::<4>::random(
         [1, 3, 64, 64],
@@ -110,7 +110,9 @@ fn burnpack_round_trip_is_exact() {
 #[test]
 fn truncated_burnpack_is_an_error() {
     let path = scratch("whole.bpk");
-    resnet18(1000, &Device::default()).save_file(&path).unwrap();
+    resnet18(1000, &Device::default())
+        .save_weights(&path)
+        .unwrap();
     truncations(&path, "bpk");
 }
 
@@ -134,7 +136,7 @@ fn foreign_and_missing_files_are_errors() {
         (scratch("does-not-exist.pth"), "cannot open"),
     ] {
         let msg = resnet18(1000, &device)
-            .load_file(&path, &ImportOptions::default())
+            .load_weights(&path, &ImportOptions::default())
             .unwrap_err()
             .to_string();
         assert!(
@@ -153,7 +155,7 @@ fn invalid_user_remap_is_an_error() {
         ..Default::default()
     };
     let err = resnet18(1000, &Device::default())
-        .load_file(&pth, &options)
+        .load_weights(&pth, &options)
         .unwrap_err();
     assert!(matches!(err, LoadError::Remap { .. }), "{err}");
     assert!(err.to_string().contains("(unclosed"), "{err}");
@@ -168,7 +170,7 @@ fn torchvision_resnet18_into_resnet34_names_missing_layer1_2() {
     };
     let path = dir.join("weights.pth");
     let err = resnet34(1000, &Device::default())
-        .load_file(&path, &ImportOptions::default())
+        .load_weights(&path, &ImportOptions::default())
         .unwrap_err();
     let msg = err.to_string();
     println!("{msg}");
@@ -193,7 +195,7 @@ fn torchvision_resnet34_into_resnet18_names_unexpected_tensors() {
     };
     let m = mismatch(
         resnet18(1000, &Device::default())
-            .load_file(dir.join("weights.pth"), &ImportOptions::default())
+            .load_weights(dir.join("weights.pth"), &ImportOptions::default())
             .unwrap_err(),
     );
     assert!(m.missing.is_empty());
@@ -243,7 +245,7 @@ fn legacy_wrapped_dataparallel_checkpoint_loads() {
         },
     ] {
         let model = resnet18(1000, &device)
-            .load_file(dir.join("weights-legacy-wrapped.pth"), &options)
+            .load_weights(dir.join("weights-legacy-wrapped.pth"), &options)
             .unwrap();
         let p = compare(
             &to_vec(model.forward(input(224, &device))),
@@ -261,7 +263,7 @@ fn parity_check_rejects_one_altered_batchnorm_running_var() {
     };
     let device = Device::default();
     let model = resnet18(1000, &device)
-        .load_file(
+        .load_weights(
             dir.join("weights-bad-bnvar.safetensors"),
             &ImportOptions::default(),
         )
@@ -282,7 +284,7 @@ fn parity_check_rejects_one_altered_batchnorm_running_var() {
 fn misaligned_static_bytes_are_an_error_not_a_panic() {
     let device = Device::default();
     let path = scratch("static.bpk");
-    resnet18(10, &device).save_file(&path).unwrap();
+    resnet18(10, &device).save_weights(&path).unwrap();
     let mut bytes = vec![0u8; 1];
     bytes.extend(std::fs::read(&path).unwrap());
     let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
@@ -307,9 +309,9 @@ fn a_model_loaded_from_burnpack_outlives_its_file() {
     let device = Device::default();
     let path = scratch("outlives.bpk");
     let model = burn_zoo::resnet::resnet20(10, &device);
-    model.save_file(&path).unwrap();
+    model.save_weights(&path).unwrap();
     let loaded = burn_zoo::resnet::resnet20(10, &device)
-        .load_file(&path, &ImportOptions::default())
+        .load_weights(&path, &ImportOptions::default())
         .unwrap();
     std::fs::remove_file(&path).unwrap();
     let x = burn::tensor::Tensor::<4>::zeros([1, 3, 32, 32], &device);

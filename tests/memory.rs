@@ -40,7 +40,7 @@ fn memory_child() {
     ));
     let built = kib("VmRSS:");
     std::fs::write("/proc/self/clear_refs", "5").expect("reset VmHWM");
-    let s = v.input_size;
+    let s = v.input.size;
     let x = Tensor::<4>::random([batch, 3, s, s], Distribution::Default, &device);
     let y = model.forward(x);
     assert_eq!(y.dims(), [batch, v.classes]);

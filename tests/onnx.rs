@@ -15,13 +15,14 @@ fn onnx_parity(name: &str) {
     let v = variant(name).unwrap();
     let device = Device::default();
     let reference = read_f32(&dir.join("logits.f32"));
-    let x = input(v.input_size, &device);
+    let x = input(v.input.size, &device);
     for mode in ["names", "folded", "dynamo"] {
         let file = dir.join(format!("model-{mode}.onnx"));
         let model = v
             .build(v.classes, &device)
-            .load_file(&file, &ImportOptions::default())
-            .unwrap_or_else(|e| panic!("{name} {mode}: {e}"));
+            .load(&file, &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{name} {mode}: {e}"))
+            .0;
         let p = compare(&to_vec(model.forward(x.clone())), &reference, v.classes);
         report(&format!("onnx   {name:<18} {mode:<11} {}", p.summary()));
         assert!(p.ok(), "{name} {mode}: {p:?}");
@@ -40,7 +41,8 @@ fn load_err(model: &str, file: &std::path::Path) -> LoadError {
     variant(model)
         .unwrap()
         .build(1000, &Device::default())
-        .load_file(file, &ImportOptions::default())
+        .load(file, &ImportOptions::default())
+        .map(|_| ())
         .expect_err("must not load")
 }
 
@@ -97,7 +99,7 @@ fn broken_onnx_files_are_errors_not_panics() {
     variant("resnet18")
         .unwrap()
         .build(1000, &device)
-        .load_file(&dir.join("model-external.onnx"), &ImportOptions::default())
+        .load(&dir.join("model-external.onnx"), &ImportOptions::default())
         .unwrap();
     std::fs::copy(dir.join("model-external.onnx"), tmp.join("alone.onnx")).unwrap();
     let err = load_err("resnet18", &tmp.join("alone.onnx"));
@@ -135,7 +137,7 @@ fn lenet_fyh620_exports() {
     let load = |file: &std::path::Path| {
         LeNetConfig::fyh620()
             .init(&device)
-            .load_file(file, &ImportOptions::default())
+            .load_weights(file, &ImportOptions::default())
             .unwrap_or_else(|e| panic!("{e}"))
     };
     let reference = to_vec(load(&pth).forward(x.clone()));

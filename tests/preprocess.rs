@@ -132,9 +132,9 @@ fn logit_difference_caused_by_preprocessing() {
         &device,
     );
     let v = variant("resnet50").unwrap();
-    let model = v
+    let (model, _) = v
         .build(1000, &device)
-        .load_file(
+        .load(
             &weights.join("weights.safetensors"),
             &ImportOptions::default(),
         )

@@ -1,4 +1,4 @@
-//! Pretrained weights: the typed enums agree with the registry, and `pretrained` loads from
+//! Pretrained weights: the registry agrees with the variant tables, and `pretrained` loads from
 //! the cache (converting to Burn's format once), works offline from a file the user put
 //! there, and refuses what fails its checksum. Cache scenarios run in child processes because
 //! `ZOO_HOME`, `ZOO_OFFLINE` and `ZOO_MIRROR` are process-wide.
@@ -11,37 +11,44 @@ use std::path::Path;
 use std::process::Command;
 
 use burn::tensor::Device;
-use burn_zoo::FromPretrained;
 use burn_zoo::hub::registry;
-use burn_zoo::pretrained::{ALL_IDS, burnpack_path};
-use burn_zoo::resnet::{ResNet, ResNet18Weights};
-use burn_zoo::xception::{Xception, XceptionWeights};
-use burn_zoo::{Weights, variant};
+use burn_zoo::pretrained::burnpack_path;
+use burn_zoo::resnet::ResNet;
+use burn_zoo::{Reference, pretrained, pretrained_as, variant};
 use common::{compare, fixture, input, read_f32, to_vec};
 
+/// The registry (generated from the pinned torchvision and timm) and the families' tables
+/// agree: every registry model is a variant with a torchvision or timm reference and the same
+/// parameter count, and every such variant has published weights.
 #[test]
-fn weight_enums_agree_with_the_registry() {
+fn the_registry_and_the_variant_tables_agree() {
     let r = registry();
-    assert_eq!(
-        ALL_IDS.len(),
-        r.models.len(),
-        "one enum per registry variant"
-    );
-    for (name, ids, default) in ALL_IDS {
-        let entries = &r.models[*name];
-        let listed: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(&listed, ids, "{name}");
-        let d = entries.iter().find(|e| e.default).unwrap();
-        assert_eq!(&d.enum_name, default, "{name} default");
+    for (name, entries) in &r.models {
         let v = variant(name).unwrap_or_else(|| panic!("{name} not in the catalogue"));
+        assert!(
+            matches!(v.reference, Reference::Torchvision(_) | Reference::Timm(_)),
+            "{name}: published weights but reference {}",
+            v.reference
+        );
+        assert_eq!(entries.iter().filter(|e| e.default).count(), 1, "{name}");
         for e in entries {
             assert_eq!(e.params as usize, v.params, "{}", e.id);
         }
     }
-    assert_eq!(
-        ResNet18Weights::DEFAULT.entry().unwrap().file,
-        "resnet18-f37072fd.pth"
-    );
+    for v in burn_zoo::variants() {
+        if matches!(v.reference, Reference::Torchvision(_) | Reference::Timm(_)) {
+            assert!(
+                r.models.contains_key(v.name),
+                "{}: no registry entry",
+                v.name
+            );
+        }
+    }
+    assert_eq!(zoo_hub_find("resnet18").file, "resnet18-f37072fd.pth");
+}
+
+fn zoo_hub_find(id: &str) -> &'static burn_zoo::hub::WeightEntry {
+    burn_zoo::hub::find(id).unwrap()
 }
 
 const CHILD: &str = "ZOO_PRETRAINED_CHILD";
@@ -58,12 +65,11 @@ fn pretrained_child() {
     let device = Device::default();
     let (logits, size) = match name.as_str() {
         "xception" => (
-            Xception::pretrained(XceptionWeights::ImageNet1kV1, &device)
-                .map(|m| m.forward(input(299, &device))),
+            pretrained("xception.IMAGENET1K_V1", &device).map(|m| m.forward(input(299, &device))),
             299,
         ),
         _ => (
-            ResNet::pretrained(ResNet18Weights::ImageNet1kV1, &device)
+            pretrained_as::<ResNet>("resnet18.IMAGENET1K_V1", &device)
                 .map(|m| m.forward(input(224, &device))),
             224,
         ),
@@ -113,7 +119,7 @@ fn offline_from_a_file_put_in_the_cache_then_from_its_burn_copy() {
         return;
     };
     let home = home("local");
-    let entry = XceptionWeights::ImageNet1kV1.entry().unwrap();
+    let entry = zoo_hub_find("xception.IMAGENET1K_V1");
     let checkpoint = home.join("checkpoints").join(&entry.file);
     std::fs::copy(dir.join("weights.pth"), &checkpoint).unwrap();
     let offline = [("ZOO_OFFLINE", "1")];

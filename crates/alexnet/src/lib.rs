@@ -8,12 +8,11 @@
 //! parameters, as Caffe's `bvlc_alexnet`. Fields are torchvision's `nn.Sequential`s, so its
 //! checkpoints load with no key map.
 
-use burn::module::Module;
-use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig};
 use burn::nn::{LocalResponseNormConfig, Relu};
-use burn::tensor::{Device, Tensor};
-use zoo_blocks::{ConvInit, ConvSpec, Fuse, HeadLayer, Layer, linear, sequential, sequential_head};
-use zoo_weights::{KeyMap, ZooModel};
+use burn::tensor::Device;
+use zoo_blocks::{ConvInit, ConvSpec, HeadLayer, Layer, linear};
+pub use zoo_model::SequentialNet;
+use zoo_model::VariantSpec;
 
 /// The shape of an AlexNet.
 #[derive(Clone, Debug)]
@@ -97,62 +96,19 @@ impl AlexNetConfig {
     }
 }
 
-/// The layout torchvision's AlexNet and VGG share: a `features` stack, adaptive average
-/// pooling to a fixed grid (so any input size works), and an MLP `classifier`.
-#[derive(Module, Debug)]
-pub struct SequentialNet {
-    pub features: Vec<Layer>,
-    pub avgpool: AdaptiveAvgPool2d,
-    pub classifier: Vec<HeadLayer>,
-    #[module(skip)]
-    pub variant: String,
-}
-
 /// AlexNet is a [`SequentialNet`] built by [`AlexNetConfig`].
 pub type AlexNet = SequentialNet;
-
-impl SequentialNet {
-    pub fn new(
-        name: &str,
-        features: Vec<Layer>,
-        pool: [usize; 2],
-        classifier: Vec<HeadLayer>,
-    ) -> Self {
-        Self {
-            features,
-            avgpool: AdaptiveAvgPool2dConfig::new(pool).init(),
-            classifier,
-            variant: name.into(),
-        }
-    }
-
-    /// `[n, 3, h, w]` normalised images (224×224 for the published weights) → logits.
-    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.avgpool.forward(sequential(&self.features, x));
-        sequential_head(&self.classifier, x.flatten(1, 3))
-    }
-}
-
-impl ZooModel for SequentialNet {
-    fn variant(&self) -> &str {
-        &self.variant
-    }
-
-    fn key_map() -> KeyMap {
-        &[]
-    }
-}
 
 /// torchvision's AlexNet (61,100,840 parameters at 1,000 classes).
 pub fn alexnet(num_classes: usize, device: &Device) -> AlexNet {
     AlexNetConfig::torchvision(num_classes).init(device)
 }
 
-impl Fuse for SequentialNet {
-    fn fuse(&mut self) {
-        self.features.fuse();
-    }
-}
+/// Every variant of this crate, each stated once (see [`VariantSpec`]).
+#[rustfmt::skip]
+pub static VARIANTS: &[VariantSpec] = &[
+    VariantSpec::torchvision("alexnet", "alexnet", |n, d| Box::new(alexnet(n, d)), 61_100_840),
+];
 
 #[cfg(test)]
 mod tests {
@@ -163,7 +119,7 @@ mod tests {
         let device = Device::default();
         let model = AlexNetConfig::paper(1000).init(&device);
         assert_eq!(zoo_weights::parameter_count(&model), 60_965_224);
-        let y = model.forward(Tensor::zeros([1, 3, 227, 227], &device));
+        let y = model.forward(burn::tensor::Tensor::zeros([1, 3, 227, 227], &device));
         assert_eq!(y.dims(), [1, 1000]);
     }
 }

@@ -24,6 +24,18 @@ pub fn linear_normal(d_in: usize, d_out: usize, std: f64, device: &Device) -> Li
     layer
 }
 
+/// A fresh classifier for `num_classes` outputs with the input width of `old` and PyTorch's
+/// default initialisation, on `old`'s device (timm's `reset_classifier`).
+pub fn reset_linear(old: &Linear, num_classes: usize) -> Linear {
+    let [d_in, _] = old.weight.dims();
+    linear(d_in, num_classes, &old.weight.device())
+}
+
+/// `[d_in, d_out]` of a linear layer (Burn stores the weight transposed from PyTorch).
+pub fn linear_dims(layer: &Linear) -> [usize; 2] {
+    layer.weight.dims()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,7 +21,7 @@ pub mod transform;
 pub use burn;
 pub use conv::{ConvBn, ConvInit, ConvSpec, batch_norm, conv1x1, conv2d, conv3x3};
 pub use engine::conv_fused;
-pub use head::{global_avg_pool, linear, linear_normal};
+pub use head::{global_avg_pool, linear, linear_dims, linear_normal, reset_linear};
 pub use image::{ImageError, load_grey, load_rgb};
 pub use norm::{BatchNorm, Fuse, fold};
 pub use preact::{PreActBlock, PreActBottleneck, PreActUnit};

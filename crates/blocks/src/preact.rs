@@ -104,6 +104,15 @@ impl PreActUnit {
             PreActUnit::Bottleneck(b) => b.forward(x),
         }
     }
+
+    /// Channels of the unit's output.
+    pub fn out_channels(&self) -> usize {
+        let last = match self {
+            PreActUnit::Basic(b) => &b.conv1,
+            PreActUnit::Bottleneck(b) => &b.conv3,
+        };
+        last.weight.dims()[0]
+    }
 }
 
 /// The BatchNorms that open a unit normalise a sum and stay; the ones inside follow a

@@ -42,6 +42,25 @@ impl Layer {
             Layer::LocalResponseNorm(m) => m.forward(x),
         }
     }
+
+    /// Output channels of a convolution; `None` for layers that keep their input's.
+    pub fn out_channels(&self) -> Option<usize> {
+        match self {
+            Layer::Conv(m) => Some(m.weight.dims()[0]),
+            Layer::SeparableConv(m) => Some(m.pointwise.weight.dims()[0]),
+            _ => None,
+        }
+    }
+
+    /// How much the layer shrinks its input's side (its stride).
+    pub fn stride(&self) -> usize {
+        match self {
+            Layer::Conv(m) => m.stride[0],
+            Layer::SeparableConv(m) => m.conv1.stride[0],
+            Layer::MaxPool(m) => m.stride[0],
+            _ => 1,
+        }
+    }
 }
 
 /// `nn.MaxPool2d(kernel, stride, padding, ceil_mode=ceil)`.

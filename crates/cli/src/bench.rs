@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use burn::tensor::{Device, Distribution, Tensor};
-use burn_zoo::{Fuse, ImportOptions, VARIANTS, Variant, variant};
+use burn_zoo::{Fuse, ImportOptions, VariantSpec, variant, variants};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -99,13 +99,13 @@ fn peak_mib(reset: bool) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn bench(v: &Variant, args: &Args, device: &Device) -> Result<serde_json::Value, Error> {
-    let size = v.input_size;
-    let channels = if v.family == "lenet" { 1 } else { 3 };
+fn bench(v: &VariantSpec, args: &Args, device: &Device) -> Result<serde_json::Value, Error> {
+    let size = v.input.size;
+    let channels = v.input.channels;
     let mut row = serde_json::json!({"variant": v.name, "params": v.params});
     // Load times: Burn's format (a round trip through a temporary file), and the user's file.
     let bpk = std::env::temp_dir().join(format!("zoo-bench-{}-{}.bpk", v.name, std::process::id()));
-    v.build(v.classes, device).save_file(&bpk)?;
+    v.build(v.classes, device).save(&bpk)?;
     // The yardstick for loading: reading the same bytes into memory and nothing else.
     let t = Instant::now();
     std::hint::black_box(std::fs::read(&bpk)?);
@@ -114,7 +114,7 @@ fn bench(v: &Variant, args: &Args, device: &Device) -> Result<serde_json::Value,
     if let Some(file) = &args.weights {
         let fresh = v.build(v.classes, device);
         let t = Instant::now();
-        let loaded = fresh.load_file(file, &ImportOptions::default())?;
+        let loaded = fresh.load(file, &ImportOptions::default())?;
         row["load_weights_ms"] = (t.elapsed().as_secs_f64() * 1e3).into();
         drop(loaded);
     }
@@ -126,7 +126,7 @@ fn bench(v: &Variant, args: &Args, device: &Device) -> Result<serde_json::Value,
     let fresh = v.build(v.classes, device);
     row["build_ms"] = (t.elapsed().as_secs_f64() * 1e3).into();
     let t = Instant::now();
-    let mut model = fresh.load_file(&bpk, &ImportOptions::default())?;
+    let (mut model, _) = fresh.load(&bpk, &ImportOptions::default())?;
     row["load_bpk_ms"] = (t.elapsed().as_secs_f64() * 1e3).into();
     let _ = std::fs::remove_file(&bpk);
     if !args.no_fuse {
@@ -159,8 +159,8 @@ fn bench(v: &Variant, args: &Args, device: &Device) -> Result<serde_json::Value,
 }
 
 pub fn run(args: Args) -> Result<(), Error> {
-    let variants: Vec<&Variant> = if args.model == "all" {
-        VARIANTS.iter().collect()
+    let variants: Vec<&VariantSpec> = if args.model == "all" {
+        variants().collect()
     } else {
         vec![
             variant(&args.model)

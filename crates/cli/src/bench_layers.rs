@@ -34,9 +34,9 @@ pub struct Args {
 /// occurs in one forward pass.
 fn shapes(name: &str, device: &Device) -> Result<Vec<(Conv2dShape, usize)>, Error> {
     let v = variant(name).ok_or_else(|| format!("unknown model `{name}` (see `zoo list`)"))?;
-    let channels = if v.family == "lenet" { 1 } else { 3 };
     let model = v.build(v.classes, device).fused();
-    let x = Tensor::<4>::zeros([1, channels, v.input_size, v.input_size], device);
+    let (c, side) = (v.input.channels, v.input.size);
+    let x = Tensor::<4>::zeros([1, c, side, side], device);
     let (_, all) = engine::record_shapes(|| model.forward(x).into_data());
     let mut seen: Vec<(Conv2dShape, usize)> = Vec::new();
     for s in all {

@@ -1,66 +1,15 @@
-//! `zoo classify`: top-k classes of images, with the embedded pretrained LeNet-5 (offline) or
-//! any variant and its published weights or a weights file.
+//! `zoo classify`: top-k classes of images (files or folders), with the embedded pretrained
+//! LeNet-5 (offline) or any variant and its published weights or a weights file.
 
-use crate::out::outln;
 use std::path::{Path, PathBuf};
 
-use burn::tensor::activation::softmax;
-use burn::tensor::{Device, Tensor, TensorData};
-use burn_zoo::Fuse;
-use burn_zoo::blocks::{ImageError, load_grey, load_rgb};
-use burn_zoo::hub::categories;
-use burn_zoo::lenet::LeNet5Weights;
-use burn_zoo::pretrained::{load_named, transform_for};
-use burn_zoo::variant;
+use burn::tensor::Device;
 use serde_json::json;
 
 type Error = Box<dyn std::error::Error>;
-type Predict = Box<dyn Fn(&Path) -> Result<Tensor<2>, ImageError>>;
 
-/// The model to classify with: logits of one image, and the class names.
-fn classifier(model: Option<&str>, weights: Option<&str>) -> Result<(Predict, Vec<String>), Error> {
-    let device = Device::default();
-    let Some(name) = model else {
-        // A weights file with no model to put it in would be ignored: answering with the
-        // embedded model instead would be a silent wrong answer.
-        if let Some(w) = weights {
-            return Err(format!(
-                "--weights {w} needs --model: which network's weights are they? (see `zoo list`)"
-            )
-            .into());
-        }
-        let weights = LeNet5Weights::DEFAULT;
-        let model = weights.load(&device)?;
-        let (mean, std) = weights.normalization();
-        let size = weights.input_size();
-        let classes = weights.classes().iter().map(|c| c.to_string()).collect();
-        let predict: Predict = Box::new(move |path| {
-            let pixels = load_grey(path, size as u32)?;
-            let pixels: Vec<f32> = pixels.into_iter().map(|p| (p - mean) / std).collect();
-            let x = Tensor::<4>::from_data(TensorData::new(pixels, [1, 1, size, size]), &device);
-            Ok(model.forward(x))
-        });
-        return Ok((predict, classes));
-    };
-    let v = variant(name).ok_or_else(|| format!("unknown model `{name}` (see `zoo list`)"))?;
-    if v.family == "lenet" {
-        return Err(
-            "LeNet-5 classifies greyscale images: leave out --model to use the embedded one".into(),
-        );
-    }
-    let (model, entry) = load_named(v, weights, &device)?;
-    // Inference only: BatchNorms folded into their convolutions.
-    let model = model.fused();
-    let t = transform_for(v, entry);
-    let classes = if v.classes == 1000 {
-        categories().to_vec()
-    } else {
-        (0..v.classes).map(|c| c.to_string()).collect()
-    };
-    let predict: Predict =
-        Box::new(move |path| Ok(model.forward(t.batch(&[load_rgb(path)?], &device))));
-    Ok((predict, classes))
-}
+/// The variant `zoo classify` uses without `--model`: LeNet-5 with its embedded weights.
+const DEFAULT_MODEL: &str = "lenet5_modern";
 
 /// Refuses a model output that is empty or holds NaN or infinities: NaN sorts like any
 /// number, so a broken model would otherwise get a ranking (or an accuracy) instead of an
@@ -75,59 +24,104 @@ pub fn finite_output(path: &Path, values: &[f32]) -> Result<(), String> {
     Ok(())
 }
 
-/// Classifies every image it can read; reports the others and returns how many failed.
+/// The files to classify: each file as given, each folder's files (recursively, sorted).
+pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found = Vec::new();
+            walk(input, &mut found)?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Classifies every image it can read, printing each result as it comes (a JSON object per
+/// line with `json`); reports the others and returns how many failed, of how many.
 pub fn run(
     images: &[PathBuf],
     top_k: usize,
     as_json: bool,
     model: Option<&str>,
     weights: Option<&str>,
-) -> Result<usize, Error> {
-    let (predict, classes) = classifier(model, weights)?;
-    let top_k = top_k.clamp(1, classes.len());
-
-    let mut rows = Vec::new();
+) -> Result<(usize, usize), Error> {
+    // A weights file with no model to put it in would be ignored: answering with the embedded
+    // model instead would be a silent wrong answer.
+    if let (None, Some(w)) = (model, weights) {
+        return Err(format!(
+            "--weights {w} needs --model: which network's weights are they? (see `zoo list`)"
+        )
+        .into());
+    }
+    let device = Device::default();
+    let name = model.unwrap_or(DEFAULT_MODEL);
+    let pipeline = burn_zoo::open(name, weights, &device)?;
+    eprintln!(
+        "{name} ({}), preprocessing: {}",
+        pipeline.weights, pipeline.preprocess
+    );
+    let files = expand(images)?;
+    let bar = indicatif::ProgressBar::new(files.len() as u64);
+    if files.len() < 2 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
     let mut failed = 0;
-    for path in images {
-        let result = predict(path).map_err(Error::from).and_then(|logits| {
-            let probs = softmax(logits, 1)
-                .into_data()
-                .try_to_vec::<f32>()
-                .unwrap_or_default();
-            finite_output(path, &probs)?;
-            let mut ranked: Vec<(usize, f32)> = probs.into_iter().enumerate().collect();
-            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-            ranked.truncate(top_k);
-            Ok(ranked)
-        });
-        match result {
+    for path in &files {
+        match pipeline.classify(path, top_k, &device) {
+            Ok(ranked) if as_json => {
+                let preds: Vec<_> = ranked
+                    .iter()
+                    .map(|p| json!({"class": p.label, "index": p.index, "probability": p.probability}))
+                    .collect();
+                bar.suspend(|| {
+                    crate::out::line(format_args!(
+                        "{}",
+                        json!({"image": path, "predictions": preds})
+                    ))
+                })?;
+            }
             Ok(ranked) => {
-                if as_json {
-                    let preds: Vec<_> = ranked
-                        .iter()
-                        .map(|&(i, p)| json!({"class": classes[i], "index": i, "probability": p}))
-                        .collect();
-                    rows.push(json!({"image": path, "predictions": preds}));
-                } else {
-                    let text: Vec<_> = ranked
-                        .iter()
-                        .map(|&(i, p)| format!("{} {:.1}%", classes[i], 100.0 * p))
-                        .collect();
-                    outln!("{}: {}", path.display(), text.join(", "));
-                }
+                let text: Vec<_> = ranked
+                    .iter()
+                    .map(|p| format!("{} {:.1}%", p.label, 100.0 * p.probability))
+                    .collect();
+                bar.suspend(|| {
+                    crate::out::line(format_args!("{}: {}", path.display(), text.join(", ")))
+                })?;
             }
             Err(e) => {
                 failed += 1;
                 if as_json {
-                    rows.push(json!({"image": path, "error": e.to_string()}));
+                    bar.suspend(|| {
+                        crate::out::line(format_args!(
+                            "{}",
+                            json!({"image": path, "error": e.to_string()})
+                        ))
+                    })?;
                 } else {
-                    eprintln!("error: {e}");
+                    bar.suspend(|| eprintln!("error: {e}"));
                 }
             }
         }
+        bar.inc(1);
     }
-    if as_json {
-        outln!("{}", serde_json::to_string_pretty(&rows)?);
-    }
-    Ok(failed)
+    bar.finish_and_clear();
+    Ok((failed, files.len()))
 }

@@ -5,11 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use burn_zoo::Fuse;
-use burn_zoo::blocks::{Transform, load_rgb};
-use burn_zoo::hub::{WeightEntry, categories};
-use burn_zoo::pretrained::{load_named, transform_for};
-use burn_zoo::{Variant, variant};
+use burn_zoo::Preprocess;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,7 +24,7 @@ pub struct Args {
     pub limit: Option<usize>,
     #[arg(long, default_value_t = 16)]
     pub batch_size: usize,
-    /// Normalisation mean `R,G,B` (default: the weights', else ImageNet's).
+    /// Normalisation mean `R,G,B` (default: the weights', else the variant's).
     #[arg(long, value_parser = parse_rgb)]
     pub mean: Option<[f32; 3]>,
     #[arg(long, value_parser = parse_std)]
@@ -147,31 +143,26 @@ pub fn samples(data: &Path, labels: Option<&Path>) -> Result<Samples, Error> {
     Ok((out, names))
 }
 
-fn transform(v: &Variant, entry: Option<&WeightEntry>, args: &Args) -> Transform {
-    let mut t = transform_for(v, entry);
-    if let Some(m) = args.mean {
-        t.mean = m;
+/// `--mean`/`--std` over the pipeline's preprocessing (greyscale models take the first value).
+fn override_normalisation(p: &mut Preprocess, args: &Args) {
+    match p {
+        Preprocess::Rgb(t) => {
+            t.mean = args.mean.unwrap_or(t.mean);
+            t.std = args.std.unwrap_or(t.std);
+        }
+        Preprocess::Grey { mean, std, .. } => {
+            *mean = args.mean.map_or(*mean, |m| m[0]);
+            *std = args.std.map_or(*std, |s| s[0]);
+        }
     }
-    if let Some(s) = args.std {
-        t.std = s;
-    }
-    t
 }
 
 pub fn run(args: Args) -> Result<(), Error> {
-    let v = variant(&args.model)
-        .ok_or_else(|| format!("unknown model `{}` (see `zoo list`)", args.model))?;
-    if v.family == "lenet" {
-        return Err(
-            "zoo eval takes RGB models; LeNet-5 is evaluated by `cargo test --test accuracy`"
-                .into(),
-        );
-    }
     let device = Device::default();
-    let (model, entry) = load_named(v, args.weights.as_deref(), &device)?;
-    // Inference only: BatchNorms folded into their convolutions.
-    let model = model.fused();
-    let t = transform(v, entry, &args);
+    let mut pipeline = burn_zoo::open(&args.model, args.weights.as_deref(), &device)?;
+    override_normalisation(&mut pipeline.preprocess, &args);
+    eprintln!("preprocessing: {}", pipeline.preprocess);
+    let classes = pipeline.model.num_classes();
     let (mut items, folder_names) = samples(&args.data, args.labels.as_deref())?;
     if let Some(n) = args.limit {
         items.truncate(n);
@@ -181,12 +172,12 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
     // A label the model has no class for would be counted as a miss, or index past the class
     // names: refused before any image is read.
-    if let Some((path, label)) = items.iter().find(|(_, label)| *label >= v.classes) {
+    if let Some((path, label)) = items.iter().find(|(_, label)| *label >= classes) {
         return Err(format!(
             "{}: label {label} is not a class of {} (classes 0–{})",
             path.display(),
-            v.name,
-            v.classes - 1
+            args.model,
+            classes - 1
         )
         .into());
     }
@@ -194,8 +185,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         folder_names
             .get(c)
             .cloned()
-            .or_else(|| (v.classes == 1000).then(|| categories()[c].clone()))
-            .unwrap_or_else(|| c.to_string())
+            .unwrap_or_else(|| pipeline.labels[c].clone())
     };
     let bar = indicatif::ProgressBar::new(items.len() as u64);
     bar.set_style(
@@ -205,17 +195,15 @@ pub fn run(args: Args) -> Result<(), Error> {
     let (mut top1, mut top5) = (0usize, 0usize);
     let mut per_class: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     for chunk in items.chunks(args.batch_size.max(1)) {
-        let images = chunk
-            .iter()
-            .map(|(p, _)| load_rgb(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        let logits = model
-            .forward(t.batch(&images, &device))
+        let paths: Vec<&Path> = chunk.iter().map(|(p, _)| p.as_path()).collect();
+        let logits = pipeline
+            .model
+            .forward(pipeline.input(&paths, &device)?)
             .into_data()
             .convert::<f32>()
             .try_to_vec::<f32>()
             .map_err(|e| format!("{e:?}"))?;
-        for ((path, label), row) in chunk.iter().zip(logits.chunks(v.classes)) {
+        for ((path, label), row) in chunk.iter().zip(logits.chunks(classes)) {
             if let Err(e) = crate::classify::finite_output(path, row) {
                 bar.abandon();
                 return Err(format!("{e}; no accuracy is reported").into());
@@ -233,13 +221,10 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
     bar.finish_and_clear();
     let n = items.len();
-    let weights = entry.map_or_else(
-        || args.weights.clone().unwrap_or_default(),
-        |e| args.weights.clone().unwrap_or_else(|| e.id.clone()),
-    );
     outln!(
-        "{} ({weights}) on {n} images of {}",
-        v.name,
+        "{} ({}) on {n} images of {}",
+        args.model,
+        pipeline.weights,
         args.data.display()
     );
     outln!("{:<28} {:>7} {:>9}", "class", "images", "top-1");

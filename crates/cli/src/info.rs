@@ -3,7 +3,7 @@
 use crate::out::outln;
 use burn_zoo::hub::{WeightEntry, registry};
 use burn_zoo::pretrained::burnpack_path;
-use burn_zoo::{VARIANTS, variant};
+use burn_zoo::{variant, variants};
 
 fn weights_of(name: &str) -> &'static [WeightEntry] {
     registry().models.get(name).map_or(&[], Vec::as_slice)
@@ -27,7 +27,7 @@ pub fn list(json: bool) -> Result<(), crate::out::OutputError> {
             "MiB"
         );
     }
-    for v in VARIANTS {
+    for v in variants() {
         let ws = weights_of(v.name);
         if json {
             let weights: Vec<_> = ws
@@ -39,7 +39,9 @@ pub fn list(json: bool) -> Result<(), crate::out::OutputError> {
                 .collect();
             let row = serde_json::json!({
                 "variant": v.name, "family": v.family, "params": v.params,
-                "classes": v.classes, "input_size": v.input_size, "weights": weights,
+                "classes": v.classes, "input_size": v.input.size, "channels": v.input.channels,
+                "labels": v.labels.dataset(), "reference": v.reference.to_string(),
+                "weights": weights,
             });
             outln!("{row}");
             continue;
@@ -55,7 +57,7 @@ pub fn list(json: bool) -> Result<(), crate::out::OutputError> {
             v.family,
             v.params,
             v.classes,
-            format!("{}²", v.input_size),
+            format!("{}²", v.input.size),
             if names.is_empty() {
                 "—".to_string()
             } else {
@@ -73,17 +75,27 @@ pub fn list(json: bool) -> Result<(), crate::out::OutputError> {
 pub fn info(name: &str) -> Result<(), Box<dyn std::error::Error>> {
     let v = variant(name).ok_or_else(|| format!("unknown model `{name}` (see `zoo list`)"))?;
     outln!(
-        "{}: family {}, {} parameters, {} classes, input {}×{}",
+        "{}: family {}, {} parameters, {} classes ({}), input {}×{}×{}, reference {}",
         v.name,
         v.family,
         v.params,
         v.classes,
-        v.input_size,
-        v.input_size
+        v.labels.dataset(),
+        v.input.channels,
+        v.input.size,
+        v.input.size,
+        v.reference
     );
     let ws = weights_of(v.name);
     if ws.is_empty() {
-        outln!("no published ImageNet weights; load a checkpoint with `--weights FILE`");
+        let embedded = if v.embedded.is_some() {
+            "; weights embedded in the crate are used by default"
+        } else {
+            ""
+        };
+        outln!(
+            "no published weights in the registry{embedded}; load a checkpoint with `--weights FILE`"
+        );
     }
     for w in ws {
         let p = &w.preprocess;

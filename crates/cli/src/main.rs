@@ -30,7 +30,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Classify PNG/JPEG images: with the embedded LeNet-5 trained on Fashion-MNIST (offline),
+    /// Classify PNG/JPEG images or folders of them: with the embedded LeNet-5 trained on
+    /// Fashion-MNIST (offline),
     /// or with `--model` and its published weights (downloaded once) or `--weights FILE`.
     Classify {
         #[arg(required = true)]
@@ -44,7 +45,7 @@ enum Command {
         /// How many classes to print per image.
         #[arg(long, default_value_t = 3)]
         top_k: usize,
-        /// Machine-readable output: one JSON array.
+        /// Machine-readable output: one JSON object per image, as each is classified.
         #[arg(long)]
         json: bool,
     },
@@ -146,13 +147,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             top_k,
             json,
         } => {
-            let failed = classify::run(&images, top_k, json, model.as_deref(), weights.as_deref())?;
+            let (failed, total) =
+                classify::run(&images, top_k, json, model.as_deref(), weights.as_deref())?;
             if failed > 0 {
-                return Err(format!(
-                    "{failed} of {} images could not be classified",
-                    images.len()
-                )
-                .into());
+                return Err(format!("{failed} of {total} images could not be classified").into());
             }
         }
         Command::List { json } => info::list(json)?,
@@ -190,13 +188,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             spinner.enable_steady_tick(std::time::Duration::from_millis(120));
             let loaded = v
                 .build(num_classes.unwrap_or(v.classes), &device)
-                .load_file_with_report(&from, &options);
+                .load(&from, &options);
             spinner.finish_and_clear();
             let (loaded, report) = loaded?;
-            loaded.save_file(&to)?;
+            loaded.save(&to)?;
             outln!(
                 "{model}: {} parameters from {} → {}",
-                loaded.num_params(),
+                loaded.parameter_count(),
                 from.display(),
                 to.display()
             );

@@ -132,7 +132,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let plain = Device::default();
     let correct = evaluate(&model, &test_set, norm, &plain);
     let accuracy = 100.0 * correct as f64 / test_set.len() as f64;
-    model.save_file(&args.out)?;
+    model.save_weights(&args.out)?;
     let record = Record {
         model: &args.model,
         dataset: &args.dataset,

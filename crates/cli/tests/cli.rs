@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use burn::tensor::Device;
-use burn_zoo::{ImportOptions, VARIANTS, ZooModel, resnet::resnet18};
+use burn_zoo::{ImportOptions, ZooModel, resnet::resnet18, variants};
 
 /// A fresh temporary directory, deleted with its contents when dropped (a failing test's too).
 fn scratch_dir() -> tempfile::TempDir {
@@ -26,7 +26,7 @@ fn zoo(args: &[&str]) -> (bool, String, String) {
 fn list_prints_every_variant() {
     let (ok, out, _) = zoo(&["list"]);
     assert!(ok);
-    for v in VARIANTS {
+    for v in variants() {
         assert!(
             out.lines()
                 .any(|l| l.starts_with(v.name) && l.contains(&v.params.to_string())),
@@ -35,7 +35,7 @@ fn list_prints_every_variant() {
     }
     let (ok, out, _) = zoo(&["list", "--json"]);
     assert!(ok);
-    assert_eq!(out.lines().count(), VARIANTS.len());
+    assert_eq!(out.lines().count(), variants().count());
 }
 
 #[test]
@@ -46,7 +46,7 @@ fn convert_writes_a_loadable_burnpack_and_rejects_misfits() {
     let src = dir.join("src.bpk");
     let dst = dir.join("dst.bpk");
     let device = Device::default();
-    resnet18(1000, &device).save_file(&src).unwrap();
+    resnet18(1000, &device).save_weights(&src).unwrap();
 
     let (ok, out, err) = zoo(&[
         "convert",
@@ -60,7 +60,7 @@ fn convert_writes_a_loadable_burnpack_and_rejects_misfits() {
     assert!(ok, "{err}");
     assert!(out.contains("11689512 parameters"), "{out}");
     resnet18(1000, &device)
-        .load_file(&dst, &ImportOptions::default())
+        .load_weights(&dst, &ImportOptions::default())
         .unwrap();
 
     let (ok, _, err) = zoo(&[
@@ -122,8 +122,9 @@ fn classify_names_every_committed_sample_correctly() {
         files[0].to_str().unwrap(),
     ]);
     assert!(ok);
-    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(rows[0]["predictions"].as_array().unwrap().len(), 2);
+    // One JSON object per image, written as each is classified.
+    let row: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(row["predictions"].as_array().unwrap().len(), 2);
 }
 
 #[test]
@@ -435,12 +436,12 @@ fn convert_script_converts_a_folder_and_the_results_match() {
     for (src, name) in files {
         let model_name = name.split('-').next().unwrap();
         let v = burn_zoo::variant(model_name).unwrap();
-        let size = v.input_size;
+        let size = v.input.size;
         let stem = name.rsplit_once('.').unwrap().0;
         let bpk = dir.join("out").join(format!("{stem}.bpk"));
-        let model = v
+        let (model, _) = v
             .build(1000, &device)
-            .load_file(&bpk, &ImportOptions::default())
+            .load(&bpk, &ImportOptions::default())
             .unwrap();
         let x = read_f32(&fixtures.join(format!("input-{size}.f32")));
         let x = burn::tensor::Tensor::<4>::from_data(
@@ -508,8 +509,8 @@ fn classify_with_a_model_and_its_weights() {
         image.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
-    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let preds = rows[0]["predictions"].as_array().unwrap();
+    let row: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let preds = row["predictions"].as_array().unwrap();
     assert_eq!(preds.len(), 2);
     let index = preds[0]["index"].as_u64().unwrap() as usize;
     assert_eq!(
@@ -700,7 +701,7 @@ fn convert_refuses_its_input_and_non_regular_targets() {
 
 fn resnet20_file(path: &std::path::Path) {
     burn_zoo::resnet::resnet20(10, &Device::default())
-        .save_file(path)
+        .save_weights(path)
         .unwrap();
 }
 

@@ -8,7 +8,8 @@ use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
-use zoo_blocks::{ConvInit, batch_norm, conv3x3, global_avg_pool, linear};
+use zoo_blocks::{ConvInit, batch_norm, conv3x3, linear, linear_dims, reset_linear};
+use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 use crate::{BlockShape, DenseLayer, Transition, dense_block};
@@ -104,10 +105,58 @@ pub struct CifarDenseNet {
 impl CifarDenseNet {
     /// `[n, 3, 32, 32]` normalised images → `[n, num_classes]` logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = dense_block(&self.block1, zoo_blocks::engine::conv(&self.conv0, x));
+        Classifier::forward(self, x)
+    }
+}
+
+impl Classifier for CifarDenseNet {
+    fn forward_features(&self, x: Tensor<4>) -> Tensor<4> {
+        let mut stages = Stages::new(&[3]);
+        self.run_stages(x, &mut stages);
+        stages.into_maps().remove(0)
+    }
+
+    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
+        zoo_blocks::engine::linear(&self.fc, pooled, false)
+    }
+
+    fn num_features(&self) -> usize {
+        linear_dims(&self.fc)[0]
+    }
+
+    fn num_classes(&self) -> usize {
+        linear_dims(&self.fc)[1]
+    }
+
+    /// `conv0`, `block1` and `block2` (before their transitions), then `norm` with its ReLU.
+    fn feature_info(&self) -> Vec<FeatureInfo> {
+        vec![
+            FeatureInfo::new("conv0", self.conv0.weight.dims()[0], 1),
+            FeatureInfo::new("block1", self.trans1.conv.weight.dims()[1], 1),
+            FeatureInfo::new("block2", self.trans2.conv.weight.dims()[1], 2),
+            FeatureInfo::new("norm", self.num_features(), 4),
+        ]
+    }
+
+    fn run_stages(&self, x: Tensor<4>, stages: &mut Stages) {
+        let x = zoo_blocks::engine::conv(&self.conv0, x);
+        if !stages.offer(0, &x) {
+            return;
+        }
+        let x = dense_block(&self.block1, x);
+        if !stages.offer(1, &x) {
+            return;
+        }
         let x = dense_block(&self.block2, self.trans1.forward(x));
+        if !stages.offer(2, &x) {
+            return;
+        }
         let x = dense_block(&self.block3, self.trans2.forward(x));
-        zoo_blocks::engine::linear(&self.fc, global_avg_pool(relu(self.norm.forward(x))), false)
+        stages.offer(3, &relu(self.norm.forward(x)));
+    }
+
+    fn reset_classifier(&mut self, num_classes: usize) {
+        self.fc = reset_linear(&self.fc, num_classes);
     }
 }
 

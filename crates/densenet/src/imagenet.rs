@@ -9,7 +9,8 @@ use burn::nn::pool::MaxPool2d;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
-use zoo_blocks::{ConvInit, ConvSpec, batch_norm, global_avg_pool, linear, max_pool};
+use zoo_blocks::{ConvInit, ConvSpec, batch_norm, linear, linear_dims, max_pool, reset_linear};
+use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 use crate::{BlockShape, DenseLayer, Transition, dense_block};
@@ -126,15 +127,79 @@ pub struct DenseNet {
 impl DenseNet {
     /// `[n, 3, 224, 224]` ImageNet-normalised images → logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        Classifier::forward(self, x)
+    }
+
+    fn blocks(&self) -> [(&Vec<DenseLayer>, Option<&Transition>); 4] {
         let f = &self.features;
-        let x = conv_fused(&f.conv0, Some(&f.norm0), x, None, true);
-        let x = zoo_blocks::engine::max_pool(&f.pool0, x);
-        let x = dense_block(&f.denseblock1, x);
-        let x = dense_block(&f.denseblock2, f.transition1.forward(x));
-        let x = dense_block(&f.denseblock3, f.transition2.forward(x));
-        let x = dense_block(&f.denseblock4, f.transition3.forward(x));
-        let x = global_avg_pool(relu(f.norm5.forward(x)));
-        zoo_blocks::engine::linear(&self.classifier, x, false)
+        [
+            (&f.denseblock1, Some(&f.transition1)),
+            (&f.denseblock2, Some(&f.transition2)),
+            (&f.denseblock3, Some(&f.transition3)),
+            (&f.denseblock4, None),
+        ]
+    }
+}
+
+impl Classifier for DenseNet {
+    fn forward_features(&self, x: Tensor<4>) -> Tensor<4> {
+        let mut stages = Stages::new(&[4]);
+        self.run_stages(x, &mut stages);
+        stages.into_maps().remove(0)
+    }
+
+    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
+        zoo_blocks::engine::linear(&self.classifier, pooled, false)
+    }
+
+    fn num_features(&self) -> usize {
+        linear_dims(&self.classifier)[0]
+    }
+
+    fn num_classes(&self) -> usize {
+        linear_dims(&self.classifier)[1]
+    }
+
+    /// timm's: the stem after `norm0`'s ReLU, `denseblock1` … `denseblock3` (before their
+    /// transitions), then `norm5` with its ReLU.
+    fn feature_info(&self) -> Vec<FeatureInfo> {
+        let f = &self.features;
+        let mut info = vec![FeatureInfo::new(
+            "features.norm0",
+            f.conv0.weight.dims()[0],
+            2,
+        )];
+        for (i, t) in [&f.transition1, &f.transition2, &f.transition3]
+            .into_iter()
+            .enumerate()
+        {
+            let module = format!("features.denseblock{}", i + 1);
+            info.push(FeatureInfo::new(module, t.conv.weight.dims()[1], 4 << i));
+        }
+        info.push(FeatureInfo::new("features.norm5", self.num_features(), 32));
+        info
+    }
+
+    fn run_stages(&self, x: Tensor<4>, stages: &mut Stages) {
+        let f = &self.features;
+        let mut x = conv_fused(&f.conv0, Some(&f.norm0), x, None, true);
+        if !stages.offer(0, &x) {
+            return;
+        }
+        x = zoo_blocks::engine::max_pool(&f.pool0, x);
+        for (i, (block, transition)) in self.blocks().into_iter().enumerate() {
+            x = dense_block(block, x);
+            let Some(transition) = transition else { break };
+            if !stages.offer(i + 1, &x) {
+                return;
+            }
+            x = transition.forward(x);
+        }
+        stages.offer(4, &relu(f.norm5.forward(x)));
+    }
+
+    fn reset_classifier(&mut self, num_classes: usize) {
+        self.classifier = reset_linear(&self.classifier, num_classes);
     }
 }
 

@@ -5,7 +5,7 @@
 //! The two auxiliary classifiers (`aux1` after inception 4a, `aux2` after 4d) only serve
 //! training. [`GoogLeNetConfig::new`] builds them, as torchvision's `googlenet(weights=None)`
 //! does; [`googlenet`] (the inference network) has none and leaves any `aux1.*`/`aux2.*`
-//! tensors of a checkpoint out, which [`ZooModel::load_file_with_report`] reports.
+//! tensors of a checkpoint out, which [`ZooModel::load_weights_with_report`] reports.
 //!
 //! torchvision's published weights expect `transform_input = true`: images normalised with
 //! ImageNet's mean and std are re-normalised to mean = std = 0.5, the preprocessing the
@@ -21,9 +21,10 @@ use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::{Device, Tensor, TensorData};
 use zoo_blocks::engine;
 use zoo_blocks::{
-    ConvBn, ConvInit, ConvSpec, Fuse, IMAGENET_MEAN, IMAGENET_STD, global_avg_pool, linear_normal,
-    max_pool,
+    ConvBn, ConvInit, ConvSpec, Fuse, IMAGENET_MEAN, IMAGENET_STD, global_avg_pool, linear_dims,
+    linear_normal, max_pool, reset_linear,
 };
+use zoo_model::{Classifier, FeatureInfo, Stages, VariantSpec};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// torchvision's pool branch is `nn.Sequential(MaxPool2d, BasicConv2d)`; here the pool holds
@@ -175,36 +176,54 @@ impl GoogLeNet {
     }
 
     fn run(&self, x: Tensor<4>, with_aux: bool) -> GoogLeNetOutputs {
-        let x = self.transform(x);
-        let x = engine::max_pool(&self.maxpool1, self.conv1.forward_relu(x));
-        let x = self.conv3.forward_relu(self.conv2.forward_relu(x));
-        let x = engine::max_pool(&self.maxpool2, x);
-        let x = self.inception3b.forward(self.inception3a.forward(x));
-        let x = self
-            .inception4a
-            .forward(engine::max_pool(&self.maxpool3, x));
-        let aux = |head: &Option<InceptionAux>, x: &Tensor<4>| {
-            head.as_ref()
-                .filter(|_| with_aux)
-                .map(|h| h.forward(x.clone()))
-        };
-        let aux_logits1 = aux(&self.aux1, &x);
-        let x = self.inception4b.forward(x);
-        let x = self.inception4c.forward(x);
-        let x = self.inception4d.forward(x);
-        let aux_logits2 = aux(&self.aux2, &x);
-        let x = self.inception4e.forward(x);
-        let x = engine::max_pool(&self.maxpool4, x);
-        let x = self.inception5b.forward(self.inception5a.forward(x));
-        let x = self.dropout.forward(global_avg_pool(x));
+        let mut aux_logits = [None, None];
+        let mut stages = Stages::new(&[4]);
+        self.stages(x, &mut stages, with_aux.then_some(&mut aux_logits));
+        let [aux_logits1, aux_logits2] = aux_logits;
         GoogLeNetOutputs {
-            logits: zoo_blocks::engine::linear(&self.fc, x, false),
+            logits: self.forward_head(global_avg_pool(stages.into_maps().remove(0))),
             aux_logits2,
             aux_logits1,
         }
     }
 
-    /// torchvision's `_transform_input`: x · std/0.5 + (mean − 0.5)/0.5 per channel.
+    /// The trunk, offering its stages; with `aux`, the auxiliary heads' logits too.
+    fn stages(&self, x: Tensor<4>, s: &mut Stages, mut aux: Option<&mut [Option<Tensor<2>>; 2]>) {
+        let x = self.conv1.forward_relu(self.transform(x));
+        if !s.offer(0, &x) {
+            return;
+        }
+        let x = engine::max_pool(&self.maxpool1, x);
+        let x = self.conv3.forward_relu(self.conv2.forward_relu(x));
+        if !s.offer(1, &x) {
+            return;
+        }
+        let x = engine::max_pool(&self.maxpool2, x);
+        let x = self.inception3b.forward(self.inception3a.forward(x));
+        if !s.offer(2, &x) {
+            return;
+        }
+        let x = self
+            .inception4a
+            .forward(engine::max_pool(&self.maxpool3, x));
+        let mut run_aux = |i: usize, head: &Option<InceptionAux>, x: &Tensor<4>| {
+            if let (Some(out), Some(head)) = (aux.as_deref_mut(), head) {
+                out[i] = Some(head.forward(x.clone()));
+            }
+        };
+        run_aux(0, &self.aux1, &x);
+        let x = self
+            .inception4d
+            .forward(self.inception4c.forward(self.inception4b.forward(x)));
+        run_aux(1, &self.aux2, &x);
+        let x = self.inception4e.forward(x);
+        if !s.offer(3, &x) {
+            return;
+        }
+        let x = engine::max_pool(&self.maxpool4, x);
+        s.offer(4, &self.inception5b.forward(self.inception5a.forward(x)));
+    }
+
     fn transform(&self, x: Tensor<4>) -> Tensor<4> {
         if !self.transform_input {
             return x;
@@ -219,6 +238,46 @@ impl GoogLeNet {
         let scale = per_channel(|c| IMAGENET_STD[c] / 0.5);
         let shift = per_channel(|c| (IMAGENET_MEAN[c] - 0.5) / 0.5);
         x * scale + shift
+    }
+}
+
+impl Classifier for GoogLeNet {
+    fn forward_features(&self, x: Tensor<4>) -> Tensor<4> {
+        let mut stages = Stages::new(&[4]);
+        self.stages(x, &mut stages, None);
+        stages.into_maps().remove(0)
+    }
+
+    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
+        zoo_blocks::engine::linear(&self.fc, self.dropout.forward(pooled), false)
+    }
+
+    fn num_features(&self) -> usize {
+        linear_dims(&self.fc)[0]
+    }
+
+    fn num_classes(&self) -> usize {
+        linear_dims(&self.fc)[1]
+    }
+
+    /// The stem's two convolutions (`conv1`, `conv3`), then the last inception module before
+    /// each pooling: `inception3b`, `inception4e`, `inception5b`.
+    fn feature_info(&self) -> Vec<FeatureInfo> {
+        vec![
+            FeatureInfo::new("conv1", 64, 2),
+            FeatureInfo::new("conv3", 192, 4),
+            FeatureInfo::new("inception3b", 480, 8),
+            FeatureInfo::new("inception4e", 832, 16),
+            FeatureInfo::new("inception5b", self.num_features(), 32),
+        ]
+    }
+
+    fn run_stages(&self, x: Tensor<4>, stages: &mut Stages) {
+        self.stages(x, stages, None);
+    }
+
+    fn reset_classifier(&mut self, num_classes: usize) {
+        self.fc = reset_linear(&self.fc, num_classes);
     }
 }
 
@@ -275,3 +334,13 @@ impl Fuse for GoogLeNet {
         self.aux2.fuse();
     }
 }
+
+/// Every variant of this crate, each stated once (see [`VariantSpec`]). torchvision's published
+/// weights take the model with `transform_input` and no auxiliary classifiers.
+pub static VARIANTS: &[VariantSpec] = &[VariantSpec::torchvision(
+    "googlenet",
+    "googlenet",
+    |n, d| Box::new(googlenet(n, d)),
+    6_624_904,
+)
+.with_published(|n, d| Box::new(GoogLeNetConfig::for_torchvision_weights(n).init(d)))];

@@ -24,3 +24,48 @@ pub fn lenet5(num_classes: usize, device: &Device) -> LeNet {
 pub fn lenet5_modern(num_classes: usize, device: &Device) -> LeNet {
     LeNetConfig::modern(num_classes).init(device)
 }
+
+use zoo_model::{InputSpec, Labels, Reference, VariantSpec};
+
+const FASHION: InputSpec = InputSpec::grey(
+    28,
+    &[pretrained::FASHION_MNIST_NORM.0],
+    &[pretrained::FASHION_MNIST_NORM.1],
+);
+const PAPER: Reference = Reference::Code("LeCun et al. 1998", "crates/lenet");
+
+/// Every variant of this crate, each stated once (see [`VariantSpec`]). The two LeNet-5
+/// formulations take Fashion-MNIST's statistics, as the embedded weights were trained with;
+/// `lenet5_fyh620` is the third-party MNIST network of `../shared/data/lenet-fyh620`.
+#[rustfmt::skip]
+pub static VARIANTS: &[VariantSpec] = &[
+    VARIANTS_BASE,
+    VariantSpec {
+        name: "lenet5_modern",
+        build: |n, d| Box::new(lenet5_modern(n, d)),
+        embedded: Some(|d| Ok(Box::new(LeNet5Weights::DEFAULT.load(d)?))),
+        ..VARIANTS_BASE
+    },
+    VariantSpec {
+        name: "lenet5_fyh620",
+        build: |n, d| Box::new(LeNetConfig { num_classes: n, ..LeNetConfig::fyh620() }.init(d)),
+        params: 44_426,
+        input: InputSpec::grey(28, &[pretrained::MNIST_NORM.0], &[pretrained::MNIST_NORM.1]),
+        labels: Labels::Mnist,
+        reference: Reference::Code("FYH620/lenet-mnist-openvino", "scripts/reference.py Fyh620LeNet"),
+        ..VARIANTS_BASE
+    },
+];
+
+const VARIANTS_BASE: VariantSpec = VariantSpec {
+    name: "lenet5",
+    family: "lenet",
+    build: |n, d| Box::new(lenet5(n, d)),
+    published: None,
+    classes: 10,
+    params: 61_706,
+    input: FASHION,
+    labels: Labels::FashionMnist,
+    reference: PAPER,
+    embedded: None,
+};

@@ -6,6 +6,8 @@ use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{relu, tanh};
 use burn::tensor::{Device, Tensor};
+use zoo_blocks::{linear_dims, reset_linear};
+use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// Field names are the common PyTorch ones (`conv1`, `conv2`, `fc1`, `fc2`, `fc3`).
@@ -132,7 +134,7 @@ impl LeNet {
         if self.relu { relu(x) } else { tanh(x) }
     }
 
-    fn pool(&self, x: Tensor<4>) -> Tensor<4> {
+    fn subsample(&self, x: Tensor<4>) -> Tensor<4> {
         match &self.pool {
             Pool::Max(p) => zoo_blocks::engine::max_pool(p, x),
             Pool::Avg(p) => zoo_blocks::engine::avg_pool(p, x),
@@ -141,12 +143,64 @@ impl LeNet {
 
     /// `[n, c, h, w]` normalised images → `[n, num_classes]` logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.pool(self.act(zoo_blocks::engine::conv(&self.conv1, x)));
-        let x = self.pool(self.act(zoo_blocks::engine::conv(&self.conv2, x)));
-        let x: Tensor<2> = x.flatten(1, 3);
-        let x = self.act(self.fc1.forward(x));
-        let x = self.act(self.fc2.forward(x));
-        self.fc3.forward(x)
+        Classifier::forward(self, x)
+    }
+}
+
+impl Classifier for LeNet {
+    fn forward_features(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = self.subsample(self.act(zoo_blocks::engine::conv(&self.conv1, x)));
+        self.subsample(self.act(zoo_blocks::engine::conv(&self.conv2, x)))
+    }
+
+    /// LeNet flattens its maps (C5 is fully connected to all of S4).
+    fn pool(&self, features: Tensor<4>) -> Tensor<2> {
+        features.flatten(1, 3)
+    }
+
+    /// C5 and F6: the 84 units the output layer reads.
+    fn pre_logits(&self, pooled: Tensor<2>) -> Tensor<2> {
+        let x = self.act(self.fc1.forward(pooled));
+        self.act(self.fc2.forward(x))
+    }
+
+    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
+        self.fc3.forward(self.pre_logits(pooled))
+    }
+
+    fn num_features(&self) -> usize {
+        linear_dims(&self.fc3)[0]
+    }
+
+    fn num_classes(&self) -> usize {
+        linear_dims(&self.fc3)[1]
+    }
+
+    /// C1 and C3 after their activation, then S4 (C3 subsampled).
+    fn feature_info(&self) -> Vec<FeatureInfo> {
+        let c1 = self.conv1.weight.dims()[0];
+        let c3 = self.conv2.weight.dims()[0];
+        vec![
+            FeatureInfo::new("conv1", c1, 1),
+            FeatureInfo::new("conv2", c3, 2),
+            FeatureInfo::new("pool", c3, 4),
+        ]
+    }
+
+    fn run_stages(&self, x: Tensor<4>, stages: &mut Stages) {
+        let x = self.act(zoo_blocks::engine::conv(&self.conv1, x));
+        if !stages.offer(0, &x) {
+            return;
+        }
+        let x = self.act(zoo_blocks::engine::conv(&self.conv2, self.subsample(x)));
+        if !stages.offer(1, &x) {
+            return;
+        }
+        stages.offer(2, &self.subsample(x));
+    }
+
+    fn reset_classifier(&mut self, num_classes: usize) {
+        self.fc3 = reset_linear(&self.fc3, num_classes);
     }
 }
 

@@ -10,8 +10,10 @@ use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{
-    Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv3x3, global_avg_pool, linear,
+    Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv3x3, linear, linear_dims,
+    reset_linear,
 };
+use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// The akamaster option-B shortcut is an `nn.Sequential(conv, bn)` named `shortcut`.
@@ -87,12 +89,57 @@ pub struct CifarResNet {
 impl CifarResNet {
     /// `[n, 3, 32, 32]` normalised images → `[n, num_classes]` logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        Classifier::forward(self, x)
+    }
+
+    fn layers(&self) -> [&Vec<Block>; 3] {
+        [&self.layer1, &self.layer2, &self.layer3]
+    }
+}
+
+impl Classifier for CifarResNet {
+    fn forward_features(&self, x: Tensor<4>) -> Tensor<4> {
         let x = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
-        let x = [&self.layer1, &self.layer2, &self.layer3]
+        self.layers()
             .into_iter()
             .flatten()
-            .fold(x, |x, block| block.forward(x));
-        zoo_blocks::engine::linear(&self.linear, global_avg_pool(x), false)
+            .fold(x, |x, block| block.forward(x))
+    }
+
+    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
+        zoo_blocks::engine::linear(&self.linear, pooled, false)
+    }
+
+    fn num_features(&self) -> usize {
+        linear_dims(&self.linear)[0]
+    }
+
+    fn num_classes(&self) -> usize {
+        linear_dims(&self.linear)[1]
+    }
+
+    /// The stem (after its ReLU), then `layer1` … `layer3`.
+    fn feature_info(&self) -> Vec<FeatureInfo> {
+        let mut info = vec![FeatureInfo::new("bn1", 16, 1)];
+        info.extend((0..3).map(|i| FeatureInfo::new(format!("layer{}", i + 1), 16 << i, 1 << i)));
+        info
+    }
+
+    fn run_stages(&self, x: Tensor<4>, stages: &mut Stages) {
+        let mut x = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
+        if !stages.offer(0, &x) {
+            return;
+        }
+        for (i, layer) in self.layers().into_iter().enumerate() {
+            x = layer.iter().fold(x, |x, block| block.forward(x));
+            if !stages.offer(i + 1, &x) {
+                return;
+            }
+        }
+    }
+
+    fn reset_classifier(&mut self, num_classes: usize) {
+        self.linear = reset_linear(&self.linear, num_classes);
     }
 }
 

@@ -53,3 +53,34 @@ pub fn resnet152(num_classes: usize, device: &Device) -> ResNet {
     )
     .init(device)
 }
+
+use zoo_model::{Reference, VariantSpec};
+
+const AKAMASTER: Reference = Reference::Code(
+    "akamaster/pytorch_resnet_cifar10 (option-A shortcuts)",
+    "scripts/cifar_models.py",
+);
+const PREACT: Reference = Reference::Code(
+    "He et al. 2016, resnet-pre-act.lua",
+    "scripts/cifar_models.py",
+);
+
+/// Every variant of this crate, each stated once: the facade, the command line, the registry
+/// generator's check and the parity tests iterate over it.
+#[rustfmt::skip]
+pub static VARIANTS: &[VariantSpec] = &[
+    VariantSpec::torchvision("resnet18", "resnet", |n, d| Box::new(resnet18(n, d)), 11_689_512),
+    VariantSpec::torchvision("resnet34", "resnet", |n, d| Box::new(resnet34(n, d)), 21_797_672),
+    VariantSpec::torchvision("resnet50", "resnet", |n, d| Box::new(resnet50(n, d)), 25_557_032),
+    VariantSpec::torchvision("resnet101", "resnet", |n, d| Box::new(resnet101(n, d)), 44_549_160),
+    VariantSpec::torchvision("resnet152", "resnet", |n, d| Box::new(resnet152(n, d)), 60_192_808),
+    VariantSpec::cifar("resnet20", "resnet", |n, d| Box::new(resnet20(n, d)), 269_722, AKAMASTER),
+    VariantSpec::cifar("resnet32", "resnet", |n, d| Box::new(resnet32(n, d)), 464_154, AKAMASTER),
+    VariantSpec::cifar("resnet44", "resnet", |n, d| Box::new(resnet44(n, d)), 658_586, AKAMASTER),
+    VariantSpec::cifar("resnet56", "resnet", |n, d| Box::new(resnet56(n, d)), 853_018, AKAMASTER),
+    VariantSpec::cifar("resnet110", "resnet", |n, d| Box::new(resnet110(n, d)), 1_727_962, AKAMASTER),
+    VariantSpec::cifar("resnet1202", "resnet", |n, d| Box::new(resnet1202(n, d)), 19_421_274, AKAMASTER),
+    VariantSpec::cifar("preact_resnet110", "resnet", |n, d| Box::new(preact_resnet110(n, d)), 1_730_522, PREACT),
+    VariantSpec::cifar("preact_resnet164", "resnet", |n, d| Box::new(preact_resnet164(n, d)), 1_703_258, PREACT),
+    VariantSpec::cifar("preact_resnet1001", "resnet", |n, d| Box::new(preact_resnet1001(n, d)), 10_327_706, PREACT),
+];

@@ -8,8 +8,10 @@ use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{
-    Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv2d, global_avg_pool, linear,
+    Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv2d, linear, linear_dims,
+    reset_linear,
 };
+use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// torchvision keys differ from the fields only in the downsample `nn.Sequential`.
@@ -100,13 +102,63 @@ pub struct ResNet {
 impl ResNet {
     /// `[n, 3, h, w]` normalised images → `[n, num_classes]` logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        Classifier::forward(self, x)
+    }
+
+    fn stages(&self) -> [&Vec<Block>; 4] {
+        [&self.layer1, &self.layer2, &self.layer3, &self.layer4]
+    }
+}
+
+fn run(blocks: &[Block], x: Tensor<4>) -> Tensor<4> {
+    blocks.iter().fold(x, |x, block| block.forward(x))
+}
+
+impl Classifier for ResNet {
+    fn forward_features(&self, x: Tensor<4>) -> Tensor<4> {
         let x = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
         let x = zoo_blocks::engine::max_pool(&self.maxpool, x);
-        let x = [&self.layer1, &self.layer2, &self.layer3, &self.layer4]
-            .into_iter()
-            .flatten()
-            .fold(x, |x, block| block.forward(x));
-        zoo_blocks::engine::linear(&self.fc, global_avg_pool(x), false)
+        self.stages().into_iter().fold(x, |x, layer| run(layer, x))
+    }
+
+    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
+        zoo_blocks::engine::linear(&self.fc, pooled, false)
+    }
+
+    fn num_features(&self) -> usize {
+        linear_dims(&self.fc)[0]
+    }
+
+    fn num_classes(&self) -> usize {
+        linear_dims(&self.fc)[1]
+    }
+
+    /// timm's: the stem's ReLU (`act1`), then `layer1` … `layer4`.
+    fn feature_info(&self) -> Vec<FeatureInfo> {
+        let width = self.num_features() / 8;
+        let mut info = vec![FeatureInfo::new("act1", 64, 2)];
+        info.extend(
+            (0..4).map(|i| FeatureInfo::new(format!("layer{}", i + 1), width << i, 4 << i)),
+        );
+        info
+    }
+
+    fn run_stages(&self, x: Tensor<4>, stages: &mut Stages) {
+        let mut x = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
+        if !stages.offer(0, &x) {
+            return;
+        }
+        x = zoo_blocks::engine::max_pool(&self.maxpool, x);
+        for (i, layer) in self.stages().into_iter().enumerate() {
+            x = run(layer, x);
+            if !stages.offer(i + 1, &x) {
+                return;
+            }
+        }
+    }
+
+    fn reset_classifier(&mut self, num_classes: usize) {
+        self.fc = reset_linear(&self.fc, num_classes);
     }
 }
 

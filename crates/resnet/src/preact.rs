@@ -16,9 +16,10 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::norm::{BatchNorm, Fuse};
 use zoo_blocks::{
-    BlockKind, PreActBlock, PreActBottleneck, PreActUnit, batch_norm, conv3x3, global_avg_pool,
-    linear,
+    BlockKind, PreActBlock, PreActBottleneck, PreActUnit, batch_norm, conv3x3, linear, linear_dims,
+    reset_linear,
 };
+use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// `group0.block0.conv0` → `group0.0.conv0.weight`.
@@ -56,22 +57,6 @@ impl PreActResNetConfig {
             block,
             units: (depth - 2) / per_unit,
             widths,
-            dropout: 0.0,
-            num_classes,
-        }
-    }
-
-    /// WRN-`depth`-`k`. Panics unless `depth` is 6n+4.
-    pub fn wide(depth: usize, k: usize, num_classes: usize) -> Self {
-        assert!(
-            depth >= 10 && (depth - 4).is_multiple_of(6),
-            "WRN depth must be 6n+4, got {depth}"
-        );
-        Self {
-            name: format!("wrn_{depth}_{k}"),
-            block: BlockKind::Basic,
-            units: (depth - 4) / 6,
-            widths: [16 * k, 32 * k, 64 * k],
             dropout: 0.0,
             num_classes,
         }
@@ -131,12 +116,65 @@ pub struct PreActResNet {
 impl PreActResNet {
     /// `[n, 3, 32, 32]` normalised images → `[n, num_classes]` logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        Classifier::forward(self, x)
+    }
+
+    fn groups(&self) -> [&Vec<PreActUnit>; 3] {
+        [&self.group0, &self.group1, &self.group2]
+    }
+}
+
+fn run(units: &[PreActUnit], x: Tensor<4>) -> Tensor<4> {
+    units.iter().fold(x, |x, unit| unit.forward(x))
+}
+
+impl Classifier for PreActResNet {
+    fn forward_features(&self, x: Tensor<4>) -> Tensor<4> {
         let x = zoo_blocks::engine::conv(&self.conv0, x);
-        let x = [&self.group0, &self.group1, &self.group2]
-            .into_iter()
-            .flatten()
-            .fold(x, |x, unit| unit.forward(x));
-        zoo_blocks::engine::linear(&self.fc, global_avg_pool(relu(self.bn.forward(x))), false)
+        let x = self.groups().into_iter().fold(x, |x, g| run(g, x));
+        relu(self.bn.forward(x))
+    }
+
+    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
+        zoo_blocks::engine::linear(&self.fc, pooled, false)
+    }
+
+    fn num_features(&self) -> usize {
+        linear_dims(&self.fc)[0]
+    }
+
+    fn num_classes(&self) -> usize {
+        linear_dims(&self.fc)[1]
+    }
+
+    /// `conv0`, `group0`, `group1`, then the final BN-ReLU (the pre-activation of `group2`'s
+    /// output, as timm takes the last stage of pre-activation networks).
+    fn feature_info(&self) -> Vec<FeatureInfo> {
+        let width = |units: &[PreActUnit]| units.last().map_or(16, PreActUnit::out_channels);
+        vec![
+            FeatureInfo::new("conv0", 16, 1),
+            FeatureInfo::new("group0", width(&self.group0), 1),
+            FeatureInfo::new("group1", width(&self.group1), 2),
+            FeatureInfo::new("bn", self.num_features(), 4),
+        ]
+    }
+
+    fn run_stages(&self, x: Tensor<4>, stages: &mut Stages) {
+        let mut x = zoo_blocks::engine::conv(&self.conv0, x);
+        if !stages.offer(0, &x) {
+            return;
+        }
+        for (i, group) in self.groups().into_iter().enumerate() {
+            x = run(group, x);
+            if i < 2 && !stages.offer(i + 1, &x) {
+                return;
+            }
+        }
+        stages.offer(3, &relu(self.bn.forward(x)));
+    }
+
+    fn reset_classifier(&mut self, num_classes: usize) {
+        self.fc = reset_linear(&self.fc, num_classes);
     }
 }
 

@@ -41,3 +41,11 @@ pub fn resnext101_64x4d(num_classes: usize, device: &Device) -> ResNet {
     .with_groups(64, 4)
     .init(device)
 }
+
+/// Every variant of this crate, each stated once (see `zoo_model::VariantSpec`).
+#[rustfmt::skip]
+pub static VARIANTS: &[zoo_model::VariantSpec] = &[
+    zoo_model::VariantSpec::torchvision("resnext50_32x4d", "resnext", |n, d| Box::new(resnext50_32x4d(n, d)), 25_028_904),
+    zoo_model::VariantSpec::torchvision("resnext101_32x8d", "resnext", |n, d| Box::new(resnext101_32x8d(n, d)), 88_791_336),
+    zoo_model::VariantSpec::torchvision("resnext101_64x4d", "resnext", |n, d| Box::new(resnext101_64x4d(n, d)), 83_455_272),
+];

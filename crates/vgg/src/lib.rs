@@ -4,7 +4,8 @@
 //! `nn.Sequential`s (`features.N` counts ReLU and pooling entries), so its checkpoints load
 //! with no key map.
 
-pub use zoo_alexnet::SequentialNet;
+pub use zoo_model::SequentialNet;
+use zoo_model::VariantSpec;
 
 use burn::nn::Relu;
 use burn::tensor::Device;
@@ -109,3 +110,16 @@ builders!(
     vgg16_bn D true "VGG-16 with BatchNorm after every convolution.",
     vgg19_bn E true "VGG-19 with BatchNorm after every convolution."
 );
+
+/// Every variant of this crate, each stated once (see [`VariantSpec`]).
+#[rustfmt::skip]
+pub static VARIANTS: &[VariantSpec] = &[
+    VariantSpec::torchvision("vgg11", "vgg", |n, d| Box::new(vgg11(n, d)), 132_863_336),
+    VariantSpec::torchvision("vgg13", "vgg", |n, d| Box::new(vgg13(n, d)), 133_047_848),
+    VariantSpec::torchvision("vgg16", "vgg", |n, d| Box::new(vgg16(n, d)), 138_357_544),
+    VariantSpec::torchvision("vgg19", "vgg", |n, d| Box::new(vgg19(n, d)), 143_667_240),
+    VariantSpec::torchvision("vgg11_bn", "vgg", |n, d| Box::new(vgg11_bn(n, d)), 132_868_840),
+    VariantSpec::torchvision("vgg13_bn", "vgg", |n, d| Box::new(vgg13_bn(n, d)), 133_053_736),
+    VariantSpec::torchvision("vgg16_bn", "vgg", |n, d| Box::new(vgg16_bn(n, d)), 138_365_992),
+    VariantSpec::torchvision("vgg19_bn", "vgg", |n, d| Box::new(vgg19_bn(n, d)), 143_678_248),
+];

@@ -38,17 +38,17 @@ pub trait ZooModel: burn::module::Module + Sized {
     }
 
     /// Loads a `.pth`/`.pt`, `.safetensors` or `.bpk` file into this model.
-    fn load_file(
+    fn load_weights(
         self,
         path: impl AsRef<std::path::Path>,
         options: &ImportOptions,
     ) -> Result<Self, LoadError> {
-        self.load_file_with_report(path, options)
+        self.load_weights_with_report(path, options)
             .map(|(model, _)| model)
     }
 
-    /// [`ZooModel::load_file`], also saying which tensors of the file were left out.
-    fn load_file_with_report(
+    /// [`ZooModel::load_weights`], also saying which tensors of the file were left out.
+    fn load_weights_with_report(
         self,
         path: impl AsRef<std::path::Path>,
         options: &ImportOptions,
@@ -61,7 +61,7 @@ pub trait ZooModel: burn::module::Module + Sized {
     }
 
     /// Saves this model in Burn's burnpack format.
-    fn save_file(&self, path: impl AsRef<std::path::Path>) -> Result<(), LoadError> {
+    fn save_weights(&self, path: impl AsRef<std::path::Path>) -> Result<(), LoadError> {
         save(self, path.as_ref())
     }
 }

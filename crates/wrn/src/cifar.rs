@@ -4,13 +4,26 @@
 //! keys load unchanged.
 
 use burn::tensor::Device;
+use zoo_blocks::BlockKind;
 use zoo_resnet::preact::PreActResNetConfig;
 pub use zoo_resnet::preact::{PREACT_KEY_MAP as CIFAR_KEY_MAP, PreActResNet as WideResNet};
 
-/// WRN-`depth`-`k` with `num_classes` outputs; add `.with_dropout(0.3)` for the paper's
-/// training setting, then `.init(&device)`.
+/// WRN-`depth`-`k` with `num_classes` outputs: basic units of widths 16k, 32k, 64k, (d − 4)/6
+/// per group. Add `.with_dropout(0.3)` for the paper's training setting, then
+/// `.init(&device)`. Panics unless `depth` is 6n+4.
 pub fn wide_resnet_config(depth: usize, k: usize, num_classes: usize) -> PreActResNetConfig {
-    PreActResNetConfig::wide(depth, k, num_classes)
+    assert!(
+        depth >= 10 && (depth - 4).is_multiple_of(6),
+        "WRN depth must be 6n+4, got {depth}"
+    );
+    PreActResNetConfig {
+        name: format!("wrn_{depth}_{k}"),
+        block: BlockKind::Basic,
+        units: (depth - 4) / 6,
+        widths: [16 * k, 32 * k, 64 * k],
+        dropout: 0.0,
+        num_classes,
+    }
 }
 
 macro_rules! wrn_builders {

@@ -36,3 +36,32 @@ pub fn wide_resnet101_2(num_classes: usize, device: &Device) -> ResNet {
     .with_groups(1, 128)
     .init(device)
 }
+
+use zoo_model::{InputSpec, Reference, VariantSpec};
+
+/// The official code's CIFAR-10 statistics (of pixels / 255).
+pub const CIFAR_MEAN: [f32; 3] = [125.3 / 255.0, 123.0 / 255.0, 113.9 / 255.0];
+/// The official code's CIFAR-10 standard deviations (of pixels / 255).
+pub const CIFAR_STD: [f32; 3] = [63.0 / 255.0, 62.1 / 255.0, 66.7 / 255.0];
+const CIFAR: InputSpec = InputSpec {
+    mean: &CIFAR_MEAN,
+    std: &CIFAR_STD,
+    ..InputSpec::imagenet(32)
+};
+
+const WRN: Reference = Reference::Code(
+    "szagoruyko/wide-residual-networks, resnet.py",
+    "scripts/cifar_models.py",
+);
+
+/// Every variant of this crate, each stated once (see `zoo_model::VariantSpec`).
+#[rustfmt::skip]
+pub static VARIANTS: &[VariantSpec] = &[
+    VariantSpec::torchvision("wide_resnet50_2", "wrn", |n, d| Box::new(wide_resnet50_2(n, d)), 68_883_240),
+    VariantSpec::torchvision("wide_resnet101_2", "wrn", |n, d| Box::new(wide_resnet101_2(n, d)), 126_886_696),
+    VariantSpec::cifar("wrn_16_4", "wrn", |n, d| Box::new(wrn_16_4(n, d)), 2_748_890, WRN).with_input(CIFAR),
+    VariantSpec::cifar("wrn_16_8", "wrn", |n, d| Box::new(wrn_16_8(n, d)), 10_961_370, WRN).with_input(CIFAR),
+    VariantSpec::cifar("wrn_22_8", "wrn", |n, d| Box::new(wrn_22_8(n, d)), 17_158_106, WRN).with_input(CIFAR),
+    VariantSpec::cifar("wrn_28_10", "wrn", |n, d| Box::new(wrn_28_10(n, d)), 36_479_194, WRN).with_input(CIFAR),
+    VariantSpec::cifar("wrn_40_4", "wrn", |n, d| Box::new(wrn_40_4(n, d)), 8_949_210, WRN).with_input(CIFAR),
+];

@@ -13,8 +13,9 @@ use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{
-    ConvSpec, Layer, SeparableConv2d, batch_norm, global_avg_pool, linear, sequential,
+    ConvSpec, Layer, SeparableConv2d, batch_norm, linear, linear_dims, reset_linear, sequential,
 };
+use zoo_model::{Classifier, FeatureInfo, InputSpec, Stages, VariantSpec};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// timm's `block1`…`block12` are `blocks.0`…`blocks.11` here.
@@ -83,6 +84,15 @@ impl XceptionBlock {
         };
         sequential(&self.rep, x) + shortcut
     }
+
+    /// Channels of the block's output.
+    pub fn out_channels(&self) -> usize {
+        self.rep
+            .iter()
+            .rev()
+            .find_map(Layer::out_channels)
+            .unwrap_or(0)
+    }
 }
 
 #[derive(Module, Debug)]
@@ -135,12 +145,68 @@ impl Xception {
 
     /// `[n, 3, 299, 299]` images normalised with [`MEAN`]/[`STD`] → logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        Classifier::forward(self, x)
+    }
+}
+
+/// After which of `blocks` timm takes a stage (the ReLU that opens the next block):
+/// `block2.rep.0`, `block3.rep.0`, `block12.rep.0`.
+const STAGE_AFTER: [usize; 3] = [0, 1, 10];
+
+impl Classifier for Xception {
+    fn forward_features(&self, x: Tensor<4>) -> Tensor<4> {
+        let mut stages = Stages::new(&[4]);
+        self.run_stages(x, &mut stages);
+        stages.into_maps().remove(0)
+    }
+
+    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
+        zoo_blocks::engine::linear(&self.fc, pooled, false)
+    }
+
+    fn num_features(&self) -> usize {
+        linear_dims(&self.fc)[0]
+    }
+
+    fn num_classes(&self) -> usize {
+        linear_dims(&self.fc)[1]
+    }
+
+    /// timm's: `act2`, the ReLUs opening blocks 2, 3 and 12, and `act4`.
+    fn feature_info(&self) -> Vec<FeatureInfo> {
+        let mut info = vec![FeatureInfo::new("act2", 64, 2)];
+        for (k, &b) in STAGE_AFTER.iter().enumerate() {
+            let channels = self.blocks[b].out_channels();
+            info.push(FeatureInfo::new(
+                format!("block{}.rep.0", b + 2),
+                channels,
+                4 << k,
+            ));
+        }
+        info.push(FeatureInfo::new("act4", self.num_features(), 32));
+        info
+    }
+
+    fn run_stages(&self, x: Tensor<4>, stages: &mut Stages) {
         let x = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
-        let x = conv_fused(&self.conv2, Some(&self.bn2), x, None, true);
-        let x = self.blocks.iter().fold(x, |x, b| b.forward(x));
+        let mut x = conv_fused(&self.conv2, Some(&self.bn2), x, None, true);
+        if !stages.offer(0, &x) {
+            return;
+        }
+        for (i, block) in self.blocks.iter().enumerate() {
+            x = block.forward(x);
+            if let Some(k) = STAGE_AFTER.iter().position(|&b| b == i)
+                && !stages.offer(k + 1, &relu(x.clone()))
+            {
+                return;
+            }
+        }
         let x = relu(self.bn3.forward(self.conv3.forward(x)));
-        let x = relu(self.bn4.forward(self.conv4.forward(x)));
-        zoo_blocks::engine::linear(&self.fc, global_avg_pool(x), false)
+        stages.offer(4, &relu(self.bn4.forward(self.conv4.forward(x))));
+    }
+
+    fn reset_classifier(&mut self, num_classes: usize) {
+        self.fc = reset_linear(&self.fc, num_classes);
     }
 }
 
@@ -177,3 +243,17 @@ impl Fuse for Xception {
         fold(&mut self.conv4.pointwise, &mut self.bn4);
     }
 }
+
+/// Every variant of this crate, each stated once (see [`VariantSpec`]).
+pub static VARIANTS: &[VariantSpec] = &[VariantSpec::torchvision(
+    "xception",
+    "xception",
+    |n, d| Box::new(xception(n, d)),
+    22_855_952,
+)
+.with_input(InputSpec {
+    mean: &MEAN,
+    std: &STD,
+    ..InputSpec::imagenet(INPUT_SIZE)
+})
+.with_reference(zoo_model::Reference::Timm("legacy_xception"))];

@@ -1,0 +1,176 @@
+//! The object-safe model trait.
+
+use std::any::Any;
+use std::fmt::Debug;
+use std::path::Path;
+
+use burn::tensor::Tensor;
+use zoo_blocks::{Fuse, global_avg_pool};
+use zoo_weights::{ImportOptions, LoadError, LoadReport, ZooModel};
+
+use crate::features::{FeatureInfo, Stages};
+
+/// Why a model could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// `feature_maps` was asked for a stage the model does not have.
+    #[error("{model} has no feature stage {index}: it has {count} (0..{count})")]
+    NoStage {
+        model: String,
+        index: usize,
+        count: usize,
+    },
+}
+
+/// An image classifier of the zoo, usable as `Box<dyn Classifier>`.
+///
+/// The network is split the way timm splits it: [`forward_features`](Self::forward_features)
+/// (the last feature map, before pooling), [`pool`](Self::pool) (global pooling and flattening,
+/// or the model's own adaptive pool), and [`forward_head`](Self::forward_head) (pooled features
+/// → logits). `forward(x) == forward_head(pool(forward_features(x)))` exactly, and
+/// [`embed`](Self::embed) is the penultimate activation, what torchvision gives with
+/// `model.fc = nn.Identity()`.
+pub trait Classifier: ModelObject + Debug + Send {
+    /// `[n, c, h, w]` normalised images → `[n, num_classes]` logits.
+    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        self.forward_head(self.pool(self.forward_features(x)))
+    }
+
+    /// The last feature map, before the classifier's pooling (timm's `forward_features`).
+    fn forward_features(&self, x: Tensor<4>) -> Tensor<4>;
+
+    /// Pools a feature map into one vector per image (global average unless the family's
+    /// reference pools otherwise, as VGG's 7×7 adaptive pool).
+    fn pool(&self, features: Tensor<4>) -> Tensor<2> {
+        global_avg_pool(features)
+    }
+
+    /// Pooled features → the input of the last linear layer (identity for single-layer heads;
+    /// AlexNet and VGG run their hidden fully connected layers).
+    fn pre_logits(&self, pooled: Tensor<2>) -> Tensor<2> {
+        pooled
+    }
+
+    /// Pooled features → logits (the whole classifier).
+    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2>;
+
+    /// The image embedding: the penultimate activations, `[n, num_features]`.
+    fn embed(&self, x: Tensor<4>) -> Tensor<2> {
+        self.pre_logits(self.pool(self.forward_features(x)))
+    }
+
+    /// Width of [`embed`](Self::embed)'s output, the input of the last linear layer.
+    fn num_features(&self) -> usize;
+
+    /// Outputs of the last linear layer.
+    fn num_classes(&self) -> usize;
+
+    /// The stages [`feature_maps`](Self::feature_maps) can return, in order, as timm's
+    /// `feature_info`: module, channels and reduction (input side ÷ map side).
+    fn feature_info(&self) -> Vec<FeatureInfo>;
+
+    /// Runs the network up to the last stage `stages` wants, offering each stage's output.
+    fn run_stages(&self, x: Tensor<4>, stages: &mut Stages);
+
+    /// The outputs of the given stages (indices into [`feature_info`](Self::feature_info),
+    /// timm's `out_indices`), in the order asked; the network runs only as far as needed.
+    fn feature_maps(&self, x: Tensor<4>, stages: &[usize]) -> Result<Vec<Tensor<4>>, ModelError> {
+        let count = self.feature_info().len();
+        if let Some(&index) = stages.iter().find(|&&i| i >= count) {
+            return Err(ModelError::NoStage {
+                model: self.name().to_string(),
+                index,
+                count,
+            });
+        }
+        let mut collected = Stages::new(stages);
+        self.run_stages(x, &mut collected);
+        Ok(collected.into_maps())
+    }
+
+    /// Replaces the last linear layer by a freshly initialised one with `num_classes` outputs
+    /// (PyTorch's default `nn.Linear` initialisation, as timm's `reset_classifier`); every
+    /// other tensor is left as it was.
+    fn reset_classifier(&mut self, num_classes: usize);
+}
+
+/// What every [`Classifier`] gets from being a zoo module: parameter count, BatchNorm folding,
+/// weight files and downcasting. Implemented for every `ZooModel + Fuse + Classifier`.
+///
+/// The names differ from Burn's `Module` methods and from [`ZooModel`]'s on purpose, so that
+/// having all three traits in scope never makes a call ambiguous.
+pub trait ModelObject {
+    /// The variant's name (`resnet50`).
+    fn name(&self) -> &str;
+
+    /// Trainable parameters, as torchvision counts them (BatchNorm statistics excluded).
+    fn parameter_count(&self) -> usize;
+
+    /// Folds every BatchNorm that follows a convolution into it (inference only).
+    fn fuse_batch_norm(&mut self);
+
+    /// ε of the model's BatchNorms.
+    fn batch_norm_eps(&self) -> f64;
+
+    /// Loads a `.pth`/`.pt`, `.safetensors`, `.onnx` or `.bpk` file into this model.
+    fn load(
+        self: Box<Self>,
+        path: &Path,
+        options: &ImportOptions,
+    ) -> Result<(Box<dyn Classifier>, LoadReport), LoadError>;
+
+    /// Saves the weights in Burn's burnpack format.
+    fn save(&self, path: &Path) -> Result<(), LoadError>;
+
+    /// The concrete model, for `downcast` (`Box<dyn Any>` → `Box<ResNet>`).
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+
+    /// The concrete model, for `downcast_ref`.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<M: ZooModel + Fuse + Classifier + 'static> ModelObject for M {
+    fn name(&self) -> &str {
+        ZooModel::variant(self)
+    }
+
+    fn parameter_count(&self) -> usize {
+        zoo_weights::parameter_count(self)
+    }
+
+    fn fuse_batch_norm(&mut self) {
+        Fuse::fuse(self)
+    }
+
+    fn batch_norm_eps(&self) -> f64 {
+        M::BATCH_NORM_EPS
+    }
+
+    fn load(
+        self: Box<Self>,
+        path: &Path,
+        options: &ImportOptions,
+    ) -> Result<(Box<dyn Classifier>, LoadReport), LoadError> {
+        let (model, report) = (*self).load_weights_with_report(path, options)?;
+        Ok((Box::new(model), report))
+    }
+
+    fn save(&self, path: &Path) -> Result<(), LoadError> {
+        self.save_weights(path)
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Boxed models fold their BatchNorms too (`model.fused()` works on `Box<dyn Classifier>`).
+impl Fuse for Box<dyn Classifier> {
+    fn fuse(&mut self) {
+        self.fuse_batch_norm()
+    }
+}

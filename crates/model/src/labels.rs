@@ -1,0 +1,83 @@
+//! The label sets the zoo's weights are trained on.
+
+use std::sync::LazyLock;
+
+/// The classes a variant's outputs name, in output order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Labels {
+    /// ImageNet-1k (ILSVRC 2012), torchvision's category names.
+    ImageNet1k,
+    /// CIFAR-10.
+    Cifar10,
+    /// MNIST digits.
+    Mnist,
+    /// Fashion-MNIST.
+    FashionMnist,
+}
+
+static IMAGENET: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| include_str!("imagenet_classes.txt").lines().collect());
+
+const CIFAR10: [&str; 10] = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+];
+
+const MNIST: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+const FASHION_MNIST: [&str; 10] = [
+    "t-shirt/top",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "ankle boot",
+];
+
+impl Labels {
+    /// The class names, indexed by output.
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            Self::ImageNet1k => &IMAGENET,
+            Self::Cifar10 => &CIFAR10,
+            Self::Mnist => &MNIST,
+            Self::FashionMnist => &FASHION_MNIST,
+        }
+    }
+
+    /// The dataset's name, as the README and `zoo list` print it.
+    pub fn dataset(self) -> &'static str {
+        match self {
+            Self::ImageNet1k => "ImageNet-1k",
+            Self::Cifar10 => "CIFAR-10",
+            Self::Mnist => "MNIST",
+            Self::FashionMnist => "Fashion-MNIST",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_set_has_its_datasets_class_count() {
+        assert_eq!(Labels::ImageNet1k.names().len(), 1000);
+        assert_eq!(Labels::ImageNet1k.names()[0], "tench");
+        assert_eq!(Labels::ImageNet1k.names()[999], "toilet tissue");
+        assert_eq!(Labels::Cifar10.names()[3], "cat");
+        assert_eq!(Labels::FashionMnist.names()[9], "ankle boot");
+    }
+}

@@ -1,0 +1,144 @@
+//! A network that is two `nn.Sequential`s around an adaptive average pool: torchvision's
+//! AlexNet and VGG (`features` → `avgpool` → `flatten` → `classifier`).
+
+use burn::module::Module;
+use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig};
+use burn::tensor::Tensor;
+use zoo_blocks::{Fuse, HeadLayer, Layer, linear_dims, reset_linear, sequential, sequential_head};
+use zoo_weights::{KeyMap, ZooModel};
+
+use crate::{Classifier, FeatureInfo, Stages};
+
+/// `features` → adaptive average pool → `classifier`, with torchvision's field names, so
+/// reference checkpoints load with no key map.
+#[derive(Module, Debug)]
+pub struct SequentialNet {
+    /// The convolutional stack, numbered as the reference's `nn.Sequential`.
+    pub features: Vec<Layer>,
+    /// `nn.AdaptiveAvgPool2d` to the classifier's expected side.
+    pub avgpool: AdaptiveAvgPool2d,
+    /// The fully connected stack; its last entry is the output layer.
+    pub classifier: Vec<HeadLayer>,
+    /// The variant's name.
+    #[module(skip)]
+    pub variant: String,
+}
+
+impl SequentialNet {
+    /// A network named `name` from its two stacks and the side of its adaptive pool.
+    pub fn new(
+        name: &str,
+        features: Vec<Layer>,
+        pool: [usize; 2],
+        classifier: Vec<HeadLayer>,
+    ) -> Self {
+        Self {
+            features,
+            avgpool: AdaptiveAvgPool2dConfig::new(pool).init(),
+            classifier,
+            variant: name.into(),
+        }
+    }
+
+    /// `[n, 3, h, w]` normalised images → `[n, num_classes]` logits.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        Classifier::forward(self, x)
+    }
+
+    /// Index of the output layer in `classifier`.
+    fn last_linear(&self) -> usize {
+        self.classifier
+            .iter()
+            .rposition(|l| matches!(l, HeadLayer::Linear(_)))
+            .expect("a classifier has a linear layer")
+    }
+
+    fn output_layer(&self) -> &burn::nn::Linear {
+        match &self.classifier[self.last_linear()] {
+            HeadLayer::Linear(l) => l,
+            _ => unreachable!("last_linear finds a linear layer"),
+        }
+    }
+
+    /// Indices into `features` where stages end: the layer before each max-pool, and the last
+    /// layer (timm's VGG feature_info), with channels and reduction there.
+    fn stage_ends(&self) -> Vec<(usize, usize, usize)> {
+        let (mut channels, mut reduction) = (3, 1);
+        let mut ends = Vec::new();
+        for (i, layer) in self.features.iter().enumerate() {
+            channels = layer.out_channels().unwrap_or(channels);
+            reduction *= layer.stride();
+            let before_pool = matches!(self.features.get(i + 1), Some(Layer::MaxPool(_)));
+            if before_pool || i + 1 == self.features.len() {
+                ends.push((i, channels, reduction));
+            }
+        }
+        ends
+    }
+}
+
+impl Classifier for SequentialNet {
+    fn forward_features(&self, x: Tensor<4>) -> Tensor<4> {
+        sequential(&self.features, x)
+    }
+
+    fn pool(&self, features: Tensor<4>) -> Tensor<2> {
+        self.avgpool.forward(features).flatten(1, 3)
+    }
+
+    fn pre_logits(&self, pooled: Tensor<2>) -> Tensor<2> {
+        sequential_head(&self.classifier[..self.last_linear()], pooled)
+    }
+
+    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
+        sequential_head(&self.classifier, pooled)
+    }
+
+    fn num_features(&self) -> usize {
+        linear_dims(self.output_layer())[0]
+    }
+
+    fn num_classes(&self) -> usize {
+        linear_dims(self.output_layer())[1]
+    }
+
+    fn feature_info(&self) -> Vec<FeatureInfo> {
+        self.stage_ends()
+            .into_iter()
+            .map(|(i, c, r)| FeatureInfo::new(format!("features.{i}"), c, r))
+            .collect()
+    }
+
+    fn run_stages(&self, mut x: Tensor<4>, stages: &mut Stages) {
+        let mut start = 0;
+        for (stage, (end, _, _)) in self.stage_ends().into_iter().enumerate() {
+            x = sequential(&self.features[start..=end], x);
+            start = end + 1;
+            if !stages.offer(stage, &x) {
+                return;
+            }
+        }
+    }
+
+    fn reset_classifier(&mut self, num_classes: usize) {
+        let i = self.last_linear();
+        let fresh = reset_linear(self.output_layer(), num_classes);
+        self.classifier[i] = HeadLayer::Linear(fresh);
+    }
+}
+
+impl ZooModel for SequentialNet {
+    fn variant(&self) -> &str {
+        &self.variant
+    }
+
+    fn key_map() -> KeyMap {
+        &[]
+    }
+}
+
+impl Fuse for SequentialNet {
+    fn fuse(&mut self) {
+        self.features.fuse();
+    }
+}

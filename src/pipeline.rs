@@ -1,0 +1,215 @@
+//! One pipeline from image files to labelled predictions, for any variant and weights.
+
+use std::path::Path;
+
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor, TensorData};
+use zoo_blocks::{Filter, ImageError, Transform, load_grey, load_rgb};
+use zoo_hub::WeightEntry;
+use zoo_model::{Classifier, VariantSpec};
+
+use crate::pretrained::{PretrainedError, load_named, transform_of};
+
+/// How an image file becomes the model's input.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Preprocess {
+    /// RGB: resize the shorter side, centre-crop, normalise (torchvision's eval transform).
+    Rgb(Transform),
+    /// Greyscale: resize to `size`×`size`, normalise (MNIST-style models).
+    Grey {
+        /// Side of the input.
+        size: usize,
+        /// Mean of pixels in [0, 1].
+        mean: f32,
+        /// Standard deviation of pixels in [0, 1].
+        std: f32,
+    },
+}
+
+impl Preprocess {
+    /// The preprocessing `v` takes with `entry`'s weights: the weights' own, else the
+    /// variant's input spec (no resizing beyond its input size).
+    pub fn for_variant(v: &VariantSpec, entry: Option<&WeightEntry>) -> Self {
+        let input = &v.input;
+        if input.channels == 1 {
+            return Self::Grey {
+                size: input.size,
+                mean: input.mean[0],
+                std: input.std[0],
+            };
+        }
+        entry.map_or_else(
+            || {
+                let per_channel = |s: &[f32]| std::array::from_fn(|c| s[c.min(s.len() - 1)]);
+                Self::Rgb(Transform {
+                    resize: input.size as u32,
+                    crop: input.size as u32,
+                    filter: Filter::Bilinear,
+                    mean: per_channel(input.mean),
+                    std: per_channel(input.std),
+                })
+            },
+            |e| Self::Rgb(transform_of(e)),
+        )
+    }
+
+    /// `[channels, size, size]` of one preprocessed image.
+    pub fn shape(&self) -> [usize; 3] {
+        match self {
+            Self::Rgb(t) => [3, t.crop as usize, t.crop as usize],
+            Self::Grey { size, .. } => [1, *size, *size],
+        }
+    }
+
+    /// Reads and preprocesses one image file into `shape()` values, channel-major.
+    pub fn load(&self, path: &Path) -> Result<Vec<f32>, ImageError> {
+        match self {
+            Self::Rgb(t) => Ok(t.apply(&load_rgb(path)?)),
+            Self::Grey { size, mean, std } => Ok(load_grey(path, *size as u32)?
+                .into_iter()
+                .map(|p| (p - mean) / std)
+                .collect()),
+        }
+    }
+}
+
+impl std::fmt::Display for Preprocess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Rgb(t) => write!(
+                f,
+                "RGB, resize {} ({:?}), crop {}, mean {:?}, std {:?}",
+                t.resize, t.filter, t.crop, t.mean, t.std
+            ),
+            Self::Grey { size, mean, std } => {
+                write!(f, "greyscale {size}×{size}, mean {mean}, std {std}")
+            }
+        }
+    }
+}
+
+/// One ranked class.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prediction {
+    /// Output index.
+    pub index: usize,
+    /// The class's name (its index when the model's classes have no names).
+    pub label: String,
+    /// Softmax probability.
+    pub probability: f32,
+}
+
+/// A model with the preprocessing its weights expect and the names of its classes.
+#[derive(Debug)]
+pub struct Pipeline {
+    /// The network.
+    pub model: Box<dyn Classifier>,
+    /// Its variant.
+    pub spec: &'static VariantSpec,
+    /// How images become its input.
+    pub preprocess: Preprocess,
+    /// Class names, one per output.
+    pub labels: Vec<String>,
+    /// Which weights were loaded (a registry id, a file, or `embedded`).
+    pub weights: String,
+}
+
+/// Why a pipeline could not classify an image.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    /// The image could not be read or decoded.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// The model produced NaN or infinite values.
+    #[error("{path}: the model's output is not finite (NaN or infinite logits)")]
+    NotFinite {
+        /// The image.
+        path: String,
+    },
+}
+
+/// The pipeline for variant `name` with `weights` (a registry id or tag, a file, or `None` for
+/// its default published or embedded weights), BatchNorms folded for inference.
+pub fn open(
+    name: &str,
+    weights: Option<&str>,
+    device: &Device,
+) -> Result<Pipeline, PretrainedError> {
+    let spec = crate::variant(name).ok_or_else(|| crate::UnknownModel(name.to_string()))?;
+    let (mut model, entry) = load_named(spec, weights, device)?;
+    model.fuse_batch_norm();
+    let preprocess = Preprocess::for_variant(spec, entry);
+    let names = spec.labels.names();
+    let labels = if names.len() == model.num_classes() {
+        names.iter().map(|s| s.to_string()).collect()
+    } else {
+        (0..model.num_classes()).map(|c| c.to_string()).collect()
+    };
+    let weights = match (weights, entry) {
+        (Some(w), _) => w.to_string(),
+        (None, Some(e)) => e.id.clone(),
+        (None, None) => "embedded".to_string(),
+    };
+    Ok(Pipeline {
+        model,
+        spec,
+        preprocess,
+        labels,
+        weights,
+    })
+}
+
+impl Pipeline {
+    /// A batch of images as the model's input.
+    pub fn input(&self, paths: &[&Path], device: &Device) -> Result<Tensor<4>, ImageError> {
+        let [c, h, w] = self.preprocess.shape();
+        let mut values = Vec::with_capacity(paths.len() * c * h * w);
+        for path in paths {
+            values.extend(self.preprocess.load(path)?);
+        }
+        Ok(Tensor::from_data(
+            TensorData::new(values, [paths.len(), c, h, w]),
+            device,
+        ))
+    }
+
+    /// The `k` most probable classes of each row of `logits`; refuses non-finite outputs.
+    pub fn top_k(
+        &self,
+        path: &Path,
+        logits: Tensor<2>,
+        k: usize,
+    ) -> Result<Vec<Prediction>, ClassifyError> {
+        let probs = softmax(logits, 1)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap_or_default();
+        if probs.is_empty() || probs.iter().any(|p| !p.is_finite()) {
+            return Err(ClassifyError::NotFinite {
+                path: path.display().to_string(),
+            });
+        }
+        let mut ranked: Vec<(usize, f32)> = probs.into_iter().enumerate().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked.truncate(k.max(1));
+        Ok(ranked
+            .into_iter()
+            .map(|(index, probability)| Prediction {
+                index,
+                label: self.labels[index].clone(),
+                probability,
+            })
+            .collect())
+    }
+
+    /// The `k` most probable classes of one image file.
+    pub fn classify(
+        &self,
+        path: &Path,
+        k: usize,
+        device: &Device,
+    ) -> Result<Vec<Prediction>, ClassifyError> {
+        let x = self.input(&[path], device)?;
+        self.top_k(path, self.model.forward(x), k)
+    }
+}
