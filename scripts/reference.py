@@ -320,6 +320,44 @@ def preprocess_fixtures(out: Path) -> None:
         write_f32(d / f"{tag}.f32", batch)
     (d / "meta.json").write_text(json.dumps({"images": [p.name for p in images], "sizes": sizes, "transforms": {k: repr(v) for k, v in transforms.items()}}, indent=1))
     print(f"preprocess: {len(images)} images x {len(transforms)} transforms", flush=True)
+    decode_fixtures(d, Image.open(images[0]).convert("RGB"))
+
+
+# Held-out images for the decoder and resize-order tests: (width, height) of noise PNGs, and
+# JPEG encodings of a real photo (subsampling, progressive, greyscale, odd sizes).
+ASPECTS = [(320, 685), (320, 641), (320, 639), (685, 320), (97, 1000), (1000, 97), (300, 301),
+           (64, 700), (511, 1100)]
+JPEGS = [("444", 0, False, "RGB", None), ("422", 1, False, "RGB", None),
+         ("420", 2, False, "RGB", None), ("420-progressive", 2, True, "RGB", None),
+         ("grey", None, False, "L", None), ("420-333x127", 2, False, "RGB", (333, 127)),
+         ("422-progressive-97x301", 1, True, "RGB", (97, 301))]
+
+
+def decode_fixtures(d: Path, photo) -> None:
+    """aspect-WxH.png (noise) with Pillow's torchvision Resize(256)+CenterCrop(224) bytes for
+    both filters, and jpeg-NAME.jpg with Pillow's decoded RGB bytes."""
+    import numpy as np
+    from PIL import Image
+    from torchvision.transforms import CenterCrop, InterpolationMode, Resize
+
+    rng = np.random.default_rng(2024)
+    for w, h in ASPECTS:
+        img = Image.fromarray((rng.random((h, w, 3)) * 255).astype(np.uint8))
+        img.save(d / f"aspect-{w}x{h}.png")
+        for name, mode in (("bilinear", InterpolationMode.BILINEAR), ("bicubic", InterpolationMode.BICUBIC)):
+            out = CenterCrop(224)(Resize(256, interpolation=mode)(img))
+            (d / f"aspect-{w}x{h}-{name}.u8").write_bytes(out.tobytes())
+    for name, sub, progressive, mode, size in JPEGS:
+        img = photo.convert(mode)
+        if size:
+            img = img.resize(size)
+        kwargs = {"quality": 87, "progressive": progressive}
+        if sub is not None:
+            kwargs["subsampling"] = sub
+        img.save(d / f"jpeg-{name}.jpg", **kwargs)
+        (d / f"jpeg-{name}.u8").write_bytes(Image.open(d / f"jpeg-{name}.jpg").convert("RGB").tobytes())
+    (d / "decode.json").write_text(json.dumps({"aspects": ASPECTS, "jpegs": [j[0] for j in JPEGS]}))
+    print(f"preprocess: {len(ASPECTS)} aspect ratios, {len(JPEGS)} JPEG encodings", flush=True)
 
 
 # One variant of every family, exported to ONNX both ways (see onnx_fixtures).
@@ -460,6 +498,7 @@ def main() -> None:
         sys.exit(f"unknown variants: {sorted(unknown)}")
     torch.set_num_threads(os.cpu_count() or 1)
     if args.extras:
+        preprocess_fixtures(args.out)
         return extras_only(args.out, args.variants)
     args.out.mkdir(parents=True, exist_ok=True)
     x, real = inputs(224)

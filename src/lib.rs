@@ -39,6 +39,7 @@ pub use zoo_model::{
 pub use zoo_resnet as resnet;
 pub use zoo_resnext as resnext;
 pub use zoo_vgg as vgg;
+pub use zoo_vision as vision;
 pub use zoo_weights::{
     ImportOptions, LoadError, LoadReport, Mismatch, STATIC_ALIGN, WeightFormat, ZooModel,
     load_static, parameter_count,

@@ -4,9 +4,9 @@ use std::path::Path;
 
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
-use zoo_blocks::{Filter, ImageError, Transform, load_grey, load_rgb};
 use zoo_hub::WeightEntry;
 use zoo_model::{Classifier, VariantSpec};
+use zoo_vision::{Filter, ImageError, Transform, load_grey, load_rgb};
 
 use crate::pretrained::{PretrainedError, load_named, transform_of};
 

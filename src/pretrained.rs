@@ -161,16 +161,16 @@ pub fn load_named(
     Ok((model, Some(entry)))
 }
 
-/// The preprocessing `entry`'s weights expect, as a [`zoo_blocks::Transform`].
-pub fn transform_of(entry: &WeightEntry) -> zoo_blocks::Transform {
+/// The preprocessing `entry`'s weights expect, as a [`zoo_vision::Transform`].
+pub fn transform_of(entry: &WeightEntry) -> zoo_vision::Transform {
     let p = &entry.preprocess;
-    zoo_blocks::Transform {
+    zoo_vision::Transform {
         resize: p.resize,
         crop: p.crop,
         filter: match p.interpolation {
-            zoo_hub::Interpolation::Bicubic => zoo_blocks::Filter::Bicubic,
+            zoo_hub::Interpolation::Bicubic => zoo_vision::Filter::Bicubic,
             // Pillow's nearest is not used by any published weights; bilinear is torchvision's.
-            _ => zoo_blocks::Filter::Bilinear,
+            _ => zoo_vision::Filter::Bilinear,
         },
         mean: p.mean,
         std: p.std,

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use burn_zoo::blocks::load_rgb;
+use burn_zoo::vision::load_rgb;
 use common::shared_path;
 
 fn jpegs(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -21,6 +21,9 @@ fn jpegs(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Without libjpeg-turbo, the strict pure-Rust path gives the `image` crate's pixels (with it,
+/// `tests/preprocess.rs` checks Pillow's pixels exactly).
+#[cfg(not(feature = "libjpeg-turbo"))]
 #[test]
 fn strict_jpeg_decoding_gives_the_image_crates_pixels() {
     let Some(dir) = shared_path("imagenet-val10") else {

@@ -2,11 +2,11 @@
 //! ImageNet 256/224 transform, and LeNet's 28×28 greyscale), or a clear error.
 #![no_main]
 
-use zoo_blocks::transform::{Filter, Transform};
+use zoo_vision::{Filter, Transform};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     zoo_fuzz::with_file("input.img", data, |path| {
-        if let Ok(rgb) = zoo_blocks::load_rgb(path) {
+        if let Ok(rgb) = zoo_vision::load_rgb(path) {
             let t = Transform {
                 resize: 256,
                 crop: 224,
@@ -16,7 +16,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             };
             assert_eq!(t.apply(&rgb).len(), 3 * 224 * 224);
         }
-        if let Ok(grey) = zoo_blocks::load_grey(path, 28) {
+        if let Ok(grey) = zoo_vision::load_grey(path, 28) {
             assert_eq!(grey.len(), 28 * 28);
         }
     });

@@ -3,12 +3,11 @@
 //! Everything that two families would otherwise write twice lives here: convolutions with
 //! torchvision's initialisation, conv + BatchNorm pairs, the residual blocks of ResNet, ResNeXt
 //! and Wide-ResNet, separable convolutions, `nn.Sequential` stand-ins, classifier heads and
-//! ImageNet normalisation.
+//! ImageNet normalisation. Image decoding and preprocessing live in `zoo-vision`.
 
 pub mod conv;
 pub mod engine;
 pub mod head;
-pub mod image;
 pub mod norm;
 pub mod preact;
 pub mod preprocess;
@@ -16,13 +15,11 @@ pub mod residual;
 pub mod separable;
 pub mod sequential;
 pub mod shortcut;
-pub mod transform;
 
 pub use burn;
 pub use conv::{ConvBn, ConvInit, ConvSpec, batch_norm, conv1x1, conv2d, conv3x3};
 pub use engine::conv_fused;
 pub use head::{global_avg_pool, linear, linear_dims, linear_normal, reset_linear};
-pub use image::{ImageError, load_grey, load_rgb};
 pub use norm::{BatchNorm, Fuse, fold};
 pub use preact::{PreActBlock, PreActBottleneck, PreActUnit};
 pub use preprocess::{IMAGENET_MEAN, IMAGENET_STD, normalize};
@@ -30,4 +27,3 @@ pub use residual::{BasicBlock, Block, BlockConfig, BlockKind, Bottleneck};
 pub use separable::SeparableConv2d;
 pub use sequential::{HeadLayer, Layer, max_pool, sequential, sequential_head};
 pub use shortcut::{Shortcut, ShortcutKind, ZeroPadShortcut};
-pub use transform::{Filter, Transform};

@@ -157,8 +157,10 @@ fn clip8(v: i64) -> u8 {
     (v >> PRECISION_BITS).clamp(0, 255) as u8
 }
 
-/// Pillow's `Image.resize` for RGB: horizontal pass (only over the rows the vertical pass
-/// reads), rounded to 8 bits, then the vertical pass.
+/// Pillow's `Image.resize` for RGB: two passes, each rounded to 8 bits. Pillow 13 runs the
+/// horizontal pass first (over only the rows the vertical pass reads) unless the height
+/// shrinks by more than twice as many pixels as the width does; then the vertical pass runs
+/// first (`ImagingResampleInner`'s `horizontal_first`).
 pub fn resize(img: &RgbImage, w2: u32, h2: u32, filter: Filter) -> RgbImage {
     resize_window(img, (w2, h2), (0, 0, w2, h2), filter)
 }
@@ -175,6 +177,9 @@ fn resize_window(
     let (w, h) = img.dimensions();
     if (w, h) == (w2, h2) {
         return image::imageops::crop_imm(img, x0, y0, cw, ch).to_image();
+    }
+    if h > h2 && i64::from(h - h2) > 2 * (i64::from(w) - i64::from(w2)) {
+        return vertical_first(img, (w2, h2), (x0, y0, cw, ch), filter);
     }
     let horiz = coefficients(w, w2, x0..x0 + cw, filter);
     let vert = coefficients(h, h2, y0..y0 + ch, filter);
@@ -219,6 +224,60 @@ fn resize_window(
                 ss += tmp[(ymin - first + i) * stride + x] as i64 * kw as i64;
             }
             out[yy * stride + x] = clip8(ss);
+        }
+    }
+    RgbImage::from_raw(cw, ch, out).unwrap_or_else(|| RgbImage::new(cw, ch))
+}
+
+/// [`resize_window`] with the vertical pass first, over only the columns the horizontal pass
+/// reads.
+fn vertical_first(
+    img: &RgbImage,
+    (w2, h2): (u32, u32),
+    (x0, y0, cw, ch): (u32, u32, u32, u32),
+    filter: Filter,
+) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let vert = coefficients(h, h2, y0..y0 + ch, filter);
+    let horiz = coefficients(w, w2, x0..x0 + cw, filter);
+    let (first, last) = if w2 == w {
+        (x0 as usize, (x0 + cw) as usize)
+    } else {
+        match (horiz.first(), horiz.last()) {
+            (Some(f), Some(l)) => (f.0, l.0 + l.1.len()),
+            _ => return RgbImage::new(cw, ch),
+        }
+    };
+    let half = 1i64 << (PRECISION_BITS - 1);
+    let src = img.as_raw();
+    let src_stride = w as usize * 3;
+    let tmp_stride = (last - first) * 3;
+    // Vertical pass: window rows, columns first..last.
+    let mut tmp = vec![0u8; ch as usize * tmp_stride];
+    for (yy, (ymin, k)) in vert.iter().enumerate() {
+        for x in 0..tmp_stride {
+            let mut ss = half;
+            for (i, &kw) in k.iter().enumerate() {
+                ss += src[(ymin + i) * src_stride + first * 3 + x] as i64 * kw as i64;
+            }
+            tmp[yy * tmp_stride + x] = clip8(ss);
+        }
+    }
+    if w2 == w {
+        return RgbImage::from_raw(cw, ch, tmp).unwrap_or_else(|| RgbImage::new(cw, ch));
+    }
+    let stride = cw as usize * 3;
+    let mut out = vec![0u8; ch as usize * stride];
+    for y in 0..ch as usize {
+        let row = &tmp[y * tmp_stride..(y + 1) * tmp_stride];
+        for (xx, (xmin, k)) in horiz.iter().enumerate() {
+            for c in 0..3 {
+                let mut ss = half;
+                for (i, &kw) in k.iter().enumerate() {
+                    ss += row[(xmin - first + i) * 3 + c] as i64 * kw as i64;
+                }
+                out[y * stride + xx * 3 + c] = clip8(ss);
+            }
         }
     }
     RgbImage::from_raw(cw, ch, out).unwrap_or_else(|| RgbImage::new(cw, ch))

@@ -71,9 +71,11 @@ fn decode(path: &Path) -> Result<image::DynamicImage, ImageError> {
 /// Largest JPEG file read (a 16k × 16k JPEG of noise at top quality is far smaller).
 const MAX_JPEG_FILE: u64 = 256 << 20;
 
-/// A JPEG decoded as the `image` crate does (the same zune-jpeg decoder and output colour
-/// spaces: RGB, RGBA, greyscale, with CMYK and YCCK converted to RGB), but strictly: a
-/// truncated or corrupt file is an error, as in Pillow, instead of an image padded with grey.
+/// A JPEG, checked strictly (a truncated file is an error, as in Pillow, instead of an image
+/// padded with grey) and decoded by libjpeg-turbo's code as Pillow decodes it (feature
+/// `libjpeg-turbo`, the default). CMYK and YCCK files, and every file without the feature, go
+/// through the `image` crate's zune-jpeg decoder (RGB, RGBA, greyscale, CMYK and YCCK
+/// converted to RGB), which can differ from Pillow by a few levels.
 fn decode_jpeg(path: &Path, len: u64) -> Result<DynamicImage, ImageError> {
     use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
     let decode_error = |reason: String| ImageError::Decode {
@@ -115,6 +117,20 @@ fn decode_jpeg(path: &Path, len: u64) -> Result<DynamicImage, ImageError> {
             reason: format!("a {w}×{h} JPEG needs {} MiB to decode", need >> 20),
         });
     }
+    // As libjpeg (hence Pillow) does, a scan must end with the end-of-image marker; zune
+    // accepts a file that stops right after the last scan's data.
+    // The last scan: the first may be an EXIF thumbnail's, inside APP1, with its own end.
+    let scan = bytes.windows(2).rposition(|m| m == [0xff, 0xda]);
+    let end = bytes.windows(2).rposition(|m| m == [0xff, 0xd9]);
+    if !matches!((scan, end), (Some(s), Some(e)) if e > s) {
+        return Err(decode_error(
+            "the file is truncated (no end-of-image marker after the scan)".into(),
+        ));
+    }
+    #[cfg(feature = "libjpeg-turbo")]
+    if !matches!(input, ColorSpace::CMYK | ColorSpace::YCCK) {
+        return crate::turbo::decode(&bytes).map_err(decode_error);
+    }
     let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
         ZCursor::new(&bytes[..]),
         options.jpeg_set_out_colorspace(out),
@@ -130,16 +146,6 @@ fn decode_jpeg(path: &Path, len: u64) -> Result<DynamicImage, ImageError> {
             decode_error(reason)
         }
     })?;
-    // As libjpeg (hence Pillow) does, a scan must end with the end-of-image marker; zune
-    // accepts a file that stops right after the last scan's data.
-    // The last scan: the first may be an EXIF thumbnail's, inside APP1, with its own end.
-    let scan = bytes.windows(2).rposition(|m| m == [0xff, 0xda]);
-    let end = bytes.windows(2).rposition(|m| m == [0xff, 0xd9]);
-    if !matches!((scan, end), (Some(s), Some(e)) if e > s) {
-        return Err(decode_error(
-            "the file is truncated (no end-of-image marker after the scan)".into(),
-        ));
-    }
     let (w, h) = (w as u32, h as u32);
     let image = match out {
         ColorSpace::RGBA => image::RgbaImage::from_raw(w, h, pixels).map(DynamicImage::from),
