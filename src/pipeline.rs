@@ -73,6 +73,26 @@ impl Preprocess {
     }
 }
 
+impl Preprocess {
+    /// [`Preprocess::load`] of every path, spread over the zoo's threads, in order.
+    pub fn load_all(&self, paths: &[&Path]) -> Vec<Result<Vec<f32>, ImageError>> {
+        let threads = zoo_blocks::engine::threads().clamp(1, paths.len().max(1));
+        let per = paths.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = paths
+                .chunks(per)
+                .map(|chunk| {
+                    s.spawn(move || chunk.iter().map(|p| self.load(p)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+}
+
 impl std::fmt::Display for Preprocess {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -160,12 +180,13 @@ pub fn open(
 }
 
 impl Pipeline {
-    /// A batch of images as the model's input.
+    /// A batch of images as the model's input, decoded and preprocessed in parallel (one
+    /// thread per core of the zoo's pool).
     pub fn input(&self, paths: &[&Path], device: &Device) -> Result<Tensor<4>, ImageError> {
         let [c, h, w] = self.preprocess.shape();
         let mut values = Vec::with_capacity(paths.len() * c * h * w);
-        for path in paths {
-            values.extend(self.preprocess.load(path)?);
+        for image in self.preprocess.load_all(paths) {
+            values.extend(image?);
         }
         Ok(Tensor::from_data(
             TensorData::new(values, [paths.len(), c, h, w]),

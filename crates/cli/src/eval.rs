@@ -29,6 +29,13 @@ pub struct Args {
     pub mean: Option<[f32; 3]>,
     #[arg(long, value_parser = parse_std)]
     pub std: Option<[f32; 3]>,
+    /// Machine-readable output: one JSON object per image as it is evaluated, then one with
+    /// the totals.
+    #[arg(long)]
+    pub json: bool,
+    /// Print each image's label and top-5 classes as it is evaluated.
+    #[arg(long)]
+    pub per_image: bool,
 }
 
 /// A standard deviation per channel: each must be positive (0 would divide by zero).
@@ -211,8 +218,25 @@ pub fn run(args: Args) -> Result<(), Error> {
             let mut order: Vec<usize> = (0..row.len()).collect();
             order.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
             let hit1 = order[0] == *label;
+            let best = &order[..5.min(order.len())];
             top1 += hit1 as usize;
-            top5 += order[..5.min(order.len())].contains(label) as usize;
+            top5 += best.contains(label) as usize;
+            if args.json {
+                let row = serde_json::json!({"image": path, "label": label, "top5": best,
+                    "top1_correct": hit1, "top5_correct": best.contains(label)});
+                bar.suspend(|| crate::out::line(format_args!("{row}")))?;
+            } else if args.per_image {
+                let names: Vec<String> = best.iter().map(|&c| name_of(c)).collect();
+                bar.suspend(|| {
+                    crate::out::line(format_args!(
+                        "{}: {} {} → {}",
+                        path.display(),
+                        if hit1 { "✓" } else { "✗" },
+                        name_of(*label),
+                        names.join(", ")
+                    ))
+                })?;
+            }
             let e = per_class.entry(*label).or_default();
             e.0 += 1;
             e.1 += hit1 as usize;
@@ -221,6 +245,20 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
     bar.finish_and_clear();
     let n = items.len();
+    if args.json {
+        let classes: Vec<_> = per_class
+            .iter()
+            .map(|(c, (count, hits))| {
+                serde_json::json!({"class": c, "name": name_of(*c), "images": count, "top1": hits})
+            })
+            .collect();
+        let total = serde_json::json!({"model": args.model, "weights": pipeline.weights,
+            "images": n, "top1": top1, "top5": top5, "top1_pct": 100.0 * top1 as f64 / n as f64,
+            "top5_pct": 100.0 * top5 as f64 / n as f64, "per_class": classes,
+            "preprocessing": pipeline.preprocess.to_string()});
+        outln!("{}", serde_json::json!({ "summary": total }));
+        return Ok(());
+    }
     outln!(
         "{} ({}) on {n} images of {}",
         args.model,

@@ -733,3 +733,81 @@ fn eval_refuses_labels_past_the_class_count() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// `zoo eval` takes greyscale models too: the embedded LeNet-5 on the Fashion-MNIST samples
+/// (a labels file), with per-image lines and JSON output; `zoo classify` takes the folder.
+#[test]
+fn eval_and_classify_take_greyscale_models_and_folders() {
+    const FASHION: [&str; 10] = [
+        "t-shirt/top",
+        "trouser",
+        "pullover",
+        "dress",
+        "coat",
+        "sandal",
+        "shirt",
+        "sneaker",
+        "bag",
+        "ankle boot",
+    ];
+    let tmp = scratch_dir();
+    let dir = tmp.path().to_path_buf();
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut labels = String::new();
+    let files = samples();
+    for f in &files {
+        let name = f.file_name().unwrap().to_str().unwrap();
+        let class = f.file_stem().unwrap().to_str().unwrap().replace('-', " ");
+        let index = FASHION.iter().position(|c| c.starts_with(&class)).unwrap();
+        std::fs::copy(f, dir.join(name)).unwrap();
+        labels.push_str(&format!("{name}\t{index}\n"));
+    }
+    std::fs::write(dir.join("labels.tsv"), labels).unwrap();
+    let n = files.len();
+    let data = dir.to_str().unwrap();
+    let (ok, out, err) = zoo(&[
+        "eval",
+        "--model",
+        "lenet5_modern",
+        "--data",
+        data,
+        "--per-image",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("top-1 100.00% ({n}/{n})")), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.contains(": ✓ ")).count(),
+        n,
+        "{out}"
+    );
+    assert!(
+        err.contains("greyscale 28×28"),
+        "the preprocessing is named: {err}"
+    );
+    let (ok, out, err) = zoo(&["eval", "--model", "lenet5_modern", "--data", data, "--json"]);
+    assert!(ok, "{err}");
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), n + 1);
+    assert!(rows[..n].iter().all(|r| r["top1_correct"] == true), "{out}");
+    assert_eq!(rows[n]["summary"]["top1"], n);
+    assert_eq!(rows[n]["summary"]["weights"], "embedded");
+    // classify walks the folder (labels.tsv is not an image: one failure, named).
+    let (ok, out, err) = zoo(&["classify", "--json", data]);
+    assert!(
+        !ok && err.contains(&format!("1 of {} images", n + 1)),
+        "{err}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.contains("predictions")).count(),
+        n,
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("labels.tsv") && l.contains("\"error\"")),
+        "{out}"
+    );
+}

@@ -10,7 +10,10 @@
 //! takes; a process waiting for another's download gives up when that download makes no
 //! progress for as long.
 
-use std::fs::{self, File, OpenOptions};
+#[cfg(feature = "download")]
+use std::fs::OpenOptions;
+use std::fs::{self, File};
+#[cfg(feature = "download")]
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, UNIX_EPOCH};
@@ -54,7 +57,13 @@ fn idle_timeout() -> Duration {
 /// `url` at `dest`, downloaded when `dest` does not exist yet or no longer is the file that
 /// was downloaded. With `sha256_prefix`, the download must hash to it or it is deleted.
 pub fn fetch_url(url: &str, dest: &Path, sha256_prefix: Option<&str>) -> Result<PathBuf, HubError> {
-    let offline = std::env::var("ZOO_OFFLINE").is_ok_and(|v| v == "1");
+    let offline =
+        !cfg!(feature = "download") || std::env::var("ZOO_OFFLINE").is_ok_and(|v| v == "1");
+    let why_offline = if cfg!(feature = "download") {
+        "downloads are off (ZOO_OFFLINE=1)"
+    } else {
+        "this build has no downloader (burn-zoo's `pretrained` feature is off)"
+    };
     // Offline, a bad entry is kept (it cannot be replaced now) and reported.
     // Nothing is deleted before the lock is held: another process may be renaming its fresh
     // download into place right now.
@@ -69,16 +78,14 @@ pub fn fetch_url(url: &str, dest: &Path, sha256_prefix: Option<&str>) -> Result<
         if let Cached::Bad(why) = state {
             return Err(HubError::Corrupt {
                 path: dest.to_path_buf(),
-                reason: format!(
-                    "{why}; it is not used, and downloads are off (ZOO_OFFLINE=1): replace it \
-                     with {url}"
-                ),
+                reason: format!("{why}; it is not used, and {why_offline}: replace it with {url}"),
             });
         }
         return Err(HubError::Offline {
             file,
             url: url.to_string(),
             dest: dest.to_path_buf(),
+            why: why_offline,
         });
     }
     let dir = dest.parent().unwrap_or(Path::new("."));
@@ -252,7 +259,17 @@ pub fn evict(dest: &Path) -> Result<(), HubError> {
     Ok(())
 }
 
+/// Without the `download` feature there is nothing to fetch with (`fetch_url` stops first).
+#[cfg(not(feature = "download"))]
+fn transfer(url: &str, _part: &Path) -> Result<(), HubError> {
+    Err(HubError::Http {
+        url: url.to_string(),
+        reason: "built without the `download` feature".into(),
+    })
+}
+
 /// Downloads `url` into `part`, continuing from what `part` already holds.
+#[cfg(feature = "download")]
 fn transfer(url: &str, part: &Path) -> Result<(), HubError> {
     let http = |reason: String| HubError::Http {
         url: url.to_string(),
@@ -341,6 +358,7 @@ fn transfer(url: &str, part: &Path) -> Result<(), HubError> {
     }
 }
 
+#[cfg(feature = "download")]
 fn interrupted(url: &str, got: u64, total: Option<u64>, part: &Path, reason: String) -> HubError {
     HubError::Interrupted {
         url: url.to_string(),

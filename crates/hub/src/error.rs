@@ -6,15 +6,13 @@ use std::path::PathBuf;
 pub enum HubError {
     #[error("unknown weights `{id}` (see `zoo list`)")]
     UnknownWeights { id: String },
-    #[error(
-        "{file} is not in the cache and downloads are off (ZOO_OFFLINE=1): fetch {url} and \
-         put it at {}",
-        dest.display()
-    )]
+    #[error("{file} is not in the cache and {why}: fetch {url} and put it at {}", dest.display())]
     Offline {
         file: String,
         url: String,
         dest: PathBuf,
+        /// Why nothing is downloaded.
+        why: &'static str,
     },
     #[error("cannot download {url}: {reason}")]
     Http { url: String, reason: String },
