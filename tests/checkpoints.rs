@@ -140,3 +140,37 @@ fn googlenet_with_aux_refuses_a_file_without_them() {
         "{err}"
     );
 }
+
+/// A checkpoint loads into a model with another number of classes when its head is skipped:
+/// the backbone is the checkpoint's (the embedding equals the reference's), the new head keeps
+/// its initialisation; without the skip the head is a named shape mismatch.
+#[test]
+fn a_checkpoint_loads_into_a_new_head_when_the_old_one_is_skipped() {
+    use burn_zoo::Classifier;
+    let Some(dir) = fixture("resnet18") else {
+        return;
+    };
+    let device = Device::default();
+    let x = input(224, &device);
+    let options = ImportOptions {
+        skip: vec![r"^fc\.".into()],
+        ..Default::default()
+    };
+    let (model, report) = burn_zoo::resnet::resnet18(5, &device)
+        .load_weights_with_report(dir.join("weights.pth"), &options)
+        .unwrap();
+    assert_eq!(report.skipped, ["fc.bias", "fc.weight"]);
+    assert_eq!(model.forward(x.clone()).dims(), [2, 5]);
+    let full = burn_zoo::resnet::resnet18(1000, &device)
+        .load_weights(dir.join("weights.pth"), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(to_vec(model.embed(x.clone())), to_vec(full.embed(x)));
+    let err = burn_zoo::resnet::resnet18(5, &device)
+        .load_weights(dir.join("weights.pth"), &ImportOptions::default())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("fc.weight: model expects [5, 512], file has [1000, 512]"),
+        "{err}"
+    );
+}

@@ -130,7 +130,8 @@ pub fn load_with_report<M: Module>(
                 misfit: Box::new(misfit),
             },
         })?;
-        let (model, converted) = apply_checked(model, model_name, path, format, tensors, true)?;
+        let (model, converted) =
+            apply_checked(model, model_name, path, format, tensors, true, &[])?;
         let report = LoadReport {
             converted,
             ..LoadReport::default()
@@ -149,7 +150,8 @@ pub fn load_with_report<M: Module>(
     let (skipped, kept): (BTreeMap<_, _>, BTreeMap<_, _>) = tensors
         .into_iter()
         .partition(|(name, _)| skip.iter().any(|re| re.is_match(name)));
-    let (model, converted) = apply_checked(model, model_name, path, format, kept, pytorch_names)?;
+    let (model, converted) =
+        apply_checked(model, model_name, path, format, kept, pytorch_names, &skip)?;
     let skipped = skipped.into_keys().filter(|n| !is_ignorable(n)).collect();
     Ok((model, LoadReport { skipped, converted }))
 }
@@ -250,6 +252,7 @@ pub fn load_static<M: Module>(
         WeightFormat::Burnpack,
         tensors,
         false,
+        &[],
     )
     .map(|(model, _)| model)
 }
@@ -263,7 +266,11 @@ fn apply_checked<M: Module>(
     format: WeightFormat,
     tensors: BTreeMap<String, PackTensor>,
     pytorch_names: bool,
+    keep: &[Regex],
 ) -> Result<(M, Vec<String>), LoadError> {
+    // The model's own tensors that a skip pattern names keep their initialisation: a head
+    // left out of the file to be retrained is not missing.
+    let kept = |name: &str| keep.iter().any(|re| re.is_match(name));
     let adapter = |to_burn: bool| -> Box<dyn ModuleAdapter> {
         match (pytorch_names, to_burn) {
             (false, _) => Box::new(burn_store::IdentityAdapter),
@@ -271,7 +278,8 @@ fn apply_checked<M: Module>(
             (true, true) => Box::new(PyTorchToBurnAdapter),
         }
     };
-    let wanted = crate::shapes::expected(&model, Some(adapter(false)), pytorch_names);
+    let mut wanted = crate::shapes::expected(&model, Some(adapter(false)), pytorch_names);
+    wanted.retain(|t| !kept(&t.name));
     let mismatch = compare(&wanted, &tensors);
     if !mismatch.is_empty() {
         return Err(LoadError::Mismatch {
@@ -288,11 +296,12 @@ fn apply_checked<M: Module>(
         .collect();
     let mut model = model;
     let result = model.apply(incoming, None, Some(adapter(true)), pytorch_names);
-    if !result.errors.is_empty() || !result.missing.is_empty() || !result.unused.is_empty() {
+    let missing: Vec<_> = result.missing.iter().filter(|m| !kept(&m.0)).collect();
+    if !result.errors.is_empty() || !missing.is_empty() || !result.unused.is_empty() {
         // Validation above should make this unreachable; report rather than hand back a
         // partly loaded model.
         let mut lines: Vec<String> = result.errors.iter().map(|e| e.to_string()).collect();
-        lines.extend(result.missing.iter().map(|m| format!("missing `{}`", m.0)));
+        lines.extend(missing.iter().map(|m| format!("missing `{}`", m.0)));
         lines.extend(result.unused.iter().map(|u| format!("unused `{u}`")));
         let more = lines.len().saturating_sub(3);
         lines.truncate(3);
