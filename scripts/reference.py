@@ -497,6 +497,10 @@ def main() -> None:
     if unknown:
         sys.exit(f"unknown variants: {sorted(unknown)}")
     torch.set_num_threads(os.cpu_count() or 1)
+    # Every variant this script is the reference for; tests/parity.rs checks it against the
+    # families' variant tables.
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "variants.json").write_text(json.dumps(sorted(ap.get_default("variants"))))
     if args.extras:
         preprocess_fixtures(args.out)
         return extras_only(args.out, args.variants)

@@ -252,6 +252,27 @@ fn every_variant_has_a_parity_test() {
     for name in PARITY {
         assert!(variant(name).is_some(), "{name} is not in the catalogue");
     }
+    // scripts/reference.py is the reference for exactly these (and the option-B ResNet-20).
+    let list = common::fixtures().join("variants.json");
+    assert!(
+        list.exists() || std::env::var("ZOO_REQUIRE_FIXTURES").is_err(),
+        "{} missing: rerun scripts/reference.py",
+        list.display()
+    );
+    if list.exists() {
+        let listed: Vec<String> =
+            serde_json::from_str(&std::fs::read_to_string(list).unwrap()).unwrap();
+        let mut ours: Vec<&str> = PARITY
+            .iter()
+            .copied()
+            .chain(["resnet20_option_b"])
+            .collect();
+        ours.sort();
+        assert_eq!(
+            listed, ours,
+            "scripts/reference.py's variants vs the variant tables"
+        );
+    }
 }
 
 parity_tests! {
