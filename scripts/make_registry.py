@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Write weights/registry.json: every published ImageNet-1k weight of every zoo variant, read
+"""Write crates/hub/registry.json: every published ImageNet-1k weight of every zoo variant, read
 from the pinned torchvision (and timm for Xception) installed by scripts/requirements.txt.
 
 For each weight: URL, file name, the SHA-256 prefix torchvision puts in the file name and checks,
 the published file size (MiB, torchvision's `_file_size`), inference preprocessing, published
 acc@1/acc@5, parameters and GFLOPs. The 1,000 ImageNet class names are stored once.
 
-Usage: scripts/make_registry.py [--out weights/registry.json]
+Usage: scripts/make_registry.py [--out crates/hub/registry.json]
 """
 
 import argparse
@@ -95,7 +95,7 @@ def xception_entries() -> list[dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "weights" / "registry.json")
+    ap.add_argument("--out", type=Path, default=ROOT / "crates" / "hub" / "registry.json")
     args = ap.parse_args()
     models = {v: torchvision_entries(v) for v in TORCHVISION}
     models["xception"] = xception_entries()

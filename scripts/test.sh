@@ -32,8 +32,8 @@ if [ "$fast" = 0 ]; then
   # The committed registry must be what the pinned torchvision/timm publish.
   registry=$(mktemp)
   "$venv/bin/python" scripts/make_registry.py --out "$registry" > /dev/null
-  if ! cmp -s "$registry" weights/registry.json; then
-    echo "weights/registry.json differs from scripts/make_registry.py's output" >&2
+  if ! cmp -s "$registry" crates/hub/registry.json; then
+    echo "crates/hub/registry.json differs from scripts/make_registry.py's output" >&2
     rm -f "$registry"; exit 1
   fi
   rm -f "$registry"

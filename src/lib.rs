@@ -1,22 +1,7 @@
-//! burn-zoo: classic convolutional networks on Burn, each the same network as its reference
-//! (torchvision, timm or the paper's code), with importers for reference weights.
-//!
-//! ```no_run
-//! use burn_zoo::Classifier;
-//! let device = burn::tensor::Device::default();
-//! // Downloaded once into the cache ($ZOO_HOME), verified, converted to Burn's format.
-//! let model = burn_zoo::pretrained("resnet50.IMAGENET1K_V2", &device).expect("weights");
-//! assert_eq!(model.num_features(), 2048);
-//! ```
-//!
-//! ```no_run
-//! use burn_zoo::{resnet::resnet50, ImportOptions, ZooModel};
-//! let device = burn::tensor::Device::default();
-//! let model = resnet50(1000, &device)
-//!     .load_weights("resnet50-11ad3fa6.pth", &ImportOptions::default())
-//!     .expect("weights fit");
-//! model.save_weights("resnet50.bpk").unwrap();
-//! ```
+// The crate's documentation is the README: its code examples are compiled (and the runnable
+// ones run) as doctests, so the README cannot drift from the API.
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 mod catalog;
 pub mod pipeline;

@@ -1,5 +1,5 @@
 //! Published weights, named by registry id (`resnet50.IMAGENET1K_V2`, or `resnet50` for
-//! torchvision's `DEFAULT`; see `weights/registry.json`). [`pretrained`] downloads into the
+//! torchvision's `DEFAULT`; see `crates/hub/registry.json`). [`pretrained`] downloads into the
 //! cache, converts to Burn's format on first use and loads that file next time.
 
 use std::path::PathBuf;

@@ -7,6 +7,16 @@
 //! GPUs), LRN (size 5, α 1e-4, β 0.75, k 2) after the first two ReLUs; it has 60,965,224
 //! parameters, as Caffe's `bvlc_alexnet`. Fields are torchvision's `nn.Sequential`s, so its
 //! checkpoints load with no key map.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! let device = Device::default();
+//! let model = zoo_alexnet::alexnet(10, &device); // torchvision's AlexNet, a 10-class head
+//! let logits = model.forward(Tensor::zeros([1, 3, 224, 224], &device));
+//! assert_eq!(logits.dims(), [1, 10]);
+//! ```
+
+#![warn(missing_docs)]
 
 use burn::nn::{LocalResponseNormConfig, Relu};
 use burn::tensor::Device;
@@ -17,6 +27,7 @@ use zoo_model::VariantSpec;
 /// The shape of an AlexNet.
 #[derive(Clone, Debug)]
 pub struct AlexNetConfig {
+    /// The variant's name, used in messages and by the catalogue.
     pub name: String,
     /// Output channels of the five convolutions.
     pub widths: [usize; 5],
@@ -24,7 +35,9 @@ pub struct AlexNetConfig {
     pub groups: [usize; 5],
     /// Local response normalisation after the first two ReLUs, as the paper.
     pub lrn: bool,
+    /// Dropout probability before each of the first two classifier layers.
     pub dropout: f64,
+    /// Number of output logits.
     pub num_classes: usize,
 }
 
@@ -53,6 +66,7 @@ impl AlexNetConfig {
         }
     }
 
+    /// Builds the network: `[n, 3, 224, 224]` normalised images → logits.
     pub fn init(&self, device: &Device) -> AlexNet {
         // (kernel, stride, padding, max-pool after)
         let shape = [
@@ -121,5 +135,14 @@ mod tests {
         assert_eq!(zoo_weights::parameter_count(&model), 60_965_224);
         let y = model.forward(burn::tensor::Tensor::zeros([1, 3, 227, 227], &device));
         assert_eq!(y.dims(), [1, 1000]);
+    }
+}
+
+#[cfg(test)]
+mod table {
+    /// Every row builds with its stated parameter count, and the model API holds.
+    #[test]
+    fn every_variant_is_what_its_row_says() {
+        zoo_model::testing::check_table(super::VARIANTS, "alexnet");
     }
 }

@@ -26,13 +26,21 @@ pub enum ConvInit {
 /// the Burn layer with the reference's initialisation.
 #[derive(Clone, Copy, Debug)]
 pub struct ConvSpec {
+    /// Input channels.
     pub c_in: usize,
+    /// Output channels.
     pub c_out: usize,
+    /// Side of the square kernel.
     pub kernel: usize,
+    /// Stride, the same along both axes.
     pub stride: usize,
+    /// Zero padding on every side.
     pub padding: usize,
+    /// Channel groups (`groups` of `nn.Conv2d`).
     pub groups: usize,
+    /// Whether the convolution has a bias.
     pub bias: bool,
+    /// How the weights (and bias) start.
     pub init: ConvInit,
 }
 
@@ -51,26 +59,32 @@ impl ConvSpec {
         }
     }
 
+    /// Sets the stride.
     pub fn stride(self, stride: usize) -> Self {
         Self { stride, ..self }
     }
 
+    /// Sets the padding on every side.
     pub fn padding(self, padding: usize) -> Self {
         Self { padding, ..self }
     }
 
+    /// Sets the number of channel groups.
     pub fn groups(self, groups: usize) -> Self {
         Self { groups, ..self }
     }
 
+    /// Adds or removes the bias.
     pub fn bias(self, bias: bool) -> Self {
         Self { bias, ..self }
     }
 
+    /// Sets the initialisation.
     pub fn init(self, init: ConvInit) -> Self {
         Self { init, ..self }
     }
 
+    /// The Burn layer, initialised as the reference initialises it.
     pub fn build(self, device: &Device) -> Conv2d {
         // PyTorch's fans ignore `groups` on the output side (Burn's divide by it), so the
         // standard deviations are computed here rather than by Burn's Kaiming initialisers.
@@ -136,11 +150,14 @@ pub fn batch_norm(features: usize, eps: f64, device: &Device) -> BatchNorm {
 /// (`downsample.0`, `downsample.1` in torchvision, `conv`/`bn` here).
 #[derive(Module, Debug)]
 pub struct ConvBn {
+    /// The convolution (torchvision's `downsample.0`).
     pub conv: Conv2d,
+    /// The BatchNorm after it (torchvision's `downsample.1`).
     pub bn: BatchNorm,
 }
 
 impl ConvBn {
+    /// Pairs `conv` with a fresh BatchNorm over its output channels.
     pub fn new(conv: Conv2d, eps: f64, device: &Device) -> Self {
         let features = conv.weight.lazy_shape()[0];
         Self {
@@ -149,6 +166,7 @@ impl ConvBn {
         }
     }
 
+    /// Conv then BN, no activation.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         conv_fused(&self.conv, Some(&self.bn), x, None, false)
     }

@@ -4,6 +4,27 @@
 //! torchvision's initialisation, conv + BatchNorm pairs, the residual blocks of ResNet, ResNeXt
 //! and Wide-ResNet, separable convolutions, `nn.Sequential` stand-ins, classifier heads and
 //! ImageNet normalisation. Image decoding and preprocessing live in `zoo-vision`.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use zoo_blocks::{BlockConfig, BlockKind, ShortcutKind};
+//! let device = Device::default();
+//! // ResNet-50's first stage: three bottlenecks, 64 → 256 channels.
+//! let cfg = BlockConfig {
+//!     kind: BlockKind::Bottleneck,
+//!     in_channels: 64,
+//!     planes: 64,
+//!     stride: 1,
+//!     groups: 1,
+//!     base_width: 64,
+//!     shortcut: ShortcutKind::Projection,
+//! };
+//! let stage = cfg.stage(3, &device);
+//! let x = stage.iter().fold(Tensor::zeros([1, 64, 8, 8], &device), |x, b| b.forward(x));
+//! assert_eq!(x.dims(), [1, 256, 8, 8]);
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod conv;
 pub mod engine;

@@ -16,12 +16,19 @@ use burn::tensor::{Device, Tensor};
 /// convolution does this layer's work, after which `forward` passes its input through.
 #[derive(Module, Debug)]
 pub struct BatchNorm {
+    /// Scale γ (PyTorch's `weight`).
     pub gamma: Param<Tensor<1>>,
+    /// Shift β (PyTorch's `bias`).
     pub beta: Param<Tensor<1>>,
+    /// Running mean μ used at inference.
     pub running_mean: RunningState<Tensor<1>>,
+    /// Running variance σ² used at inference.
     pub running_var: RunningState<Tensor<1>>,
+    /// Weight of the new batch in the running statistics (PyTorch's convention).
     pub momentum: f64,
+    /// Added to the variance before the square root.
     pub epsilon: f64,
+    /// Set once [`fold`] has moved this layer's work into its convolution.
     pub folded: bool,
 }
 
@@ -103,6 +110,7 @@ pub fn fold(conv: &mut Conv2d, bn: &mut BatchNorm) {
 /// Folds a network's BatchNorms into their convolutions, for inference. Each block lists its
 /// own conv → BN pairs; containers pass the call on.
 pub trait Fuse: Sized {
+    /// Folds, in place, every BatchNorm of this network into the convolution before it.
     fn fuse(&mut self);
 
     /// This network with every foldable BatchNorm folded: the same function up to rounding,

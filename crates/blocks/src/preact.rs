@@ -13,13 +13,20 @@ use crate::conv::{batch_norm, conv1x1, conv3x3};
 use crate::engine::conv;
 use crate::norm::{BatchNorm, Fuse, fold};
 
+/// The pre-activation basic block (WRN's `block`), 3×3 + 3×3 with an optional 1×1 projection.
 #[derive(Module, Debug)]
 pub struct PreActBlock {
+    /// BN before the first ReLU and convolution; its output also feeds `convdim`.
     pub bn0: BatchNorm,
+    /// First 3×3 convolution, carrying the block's stride.
     pub conv0: Conv2d,
+    /// BN between the two convolutions.
     pub bn1: BatchNorm,
+    /// Dropout before the second convolution.
     pub dropout: Dropout,
+    /// Second 3×3 convolution, stride 1.
     pub conv1: Conv2d,
+    /// 1×1 projection of the pre-activated input where the shape changes.
     pub convdim: Option<Conv2d>,
 }
 
@@ -36,6 +43,7 @@ impl PreActBlock {
         }
     }
 
+    /// `[n, c_in, h, w]` → `[n, c_out, h / stride, w / stride]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let o1 = relu(self.bn0.forward(x.clone()));
         let y = conv(&self.conv0, o1.clone());
@@ -54,16 +62,24 @@ impl PreActBlock {
 /// bias-free 1×1 `shortcut` projects its output; otherwise the shortcut is the identity.
 #[derive(Module, Debug)]
 pub struct PreActBottleneck {
+    /// BN opening the unit; its ReLU output also feeds `shortcut`.
     pub bn1: BatchNorm,
+    /// 1×1 reduction to `c_out / 4`, carrying the stride.
     pub conv1: Conv2d,
+    /// BN before the 3×3 convolution.
     pub bn2: BatchNorm,
+    /// The 3×3 convolution.
     pub conv2: Conv2d,
+    /// BN before the 1×1 expansion.
     pub bn3: BatchNorm,
+    /// 1×1 expansion to `c_out`.
     pub conv3: Conv2d,
+    /// 1×1 projection of the pre-activated input where the shape changes.
     pub shortcut: Option<Conv2d>,
 }
 
 impl PreActBottleneck {
+    /// A bottleneck from `c_in` to `c_out` channels (inner width `c_out / 4`).
     pub fn new(c_in: usize, c_out: usize, stride: usize, device: &Device) -> Self {
         let mid = c_out / 4;
         Self {
@@ -77,6 +93,7 @@ impl PreActBottleneck {
         }
     }
 
+    /// `[n, c_in, h, w]` → `[n, c_out, h / stride, w / stride]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let o = relu(self.bn1.forward(x.clone()));
         let y = conv(&self.conv1, o.clone());
@@ -93,11 +110,14 @@ impl PreActBottleneck {
 #[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum PreActUnit {
+    /// Two 3×3 convolutions.
     Basic(PreActBlock),
+    /// 1×1-3×3-1×1 bottleneck.
     Bottleneck(PreActBottleneck),
 }
 
 impl PreActUnit {
+    /// Runs whichever block this is.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             PreActUnit::Basic(b) => b.forward(x),

@@ -35,9 +35,13 @@ impl BlockKind {
 /// Everything needed to build one residual block.
 #[derive(Clone, Copy, Debug)]
 pub struct BlockConfig {
+    /// Basic block or bottleneck.
     pub kind: BlockKind,
+    /// Channels of the block's input.
     pub in_channels: usize,
+    /// torchvision's `planes`: the output width before `expansion`.
     pub planes: usize,
+    /// Stride of the block's 3×3 convolution (and of its shortcut).
     pub stride: usize,
     /// Groups of the 3×3 convolution (ResNeXt's cardinality).
     pub groups: usize,
@@ -48,6 +52,7 @@ pub struct BlockConfig {
 }
 
 impl BlockConfig {
+    /// Channels of the block's output: `planes × expansion`.
     pub fn out_channels(&self) -> usize {
         self.planes * self.kind.expansion()
     }
@@ -84,6 +89,7 @@ impl BlockConfig {
             .collect()
     }
 
+    /// Builds one block as configured.
     pub fn init(&self, device: &Device) -> Block {
         match self.kind {
             BlockKind::Basic => Block::Basic(BasicBlock::new(self, device)),
@@ -95,10 +101,15 @@ impl BlockConfig {
 /// torchvision's `BasicBlock`.
 #[derive(Module, Debug)]
 pub struct BasicBlock {
+    /// First 3×3 convolution, carrying the stride.
     pub conv1: Conv2d,
+    /// BN after `conv1`.
     pub bn1: BatchNorm,
+    /// Second 3×3 convolution.
     pub conv2: Conv2d,
+    /// BN after `conv2`, before the sum.
     pub bn2: BatchNorm,
+    /// The shortcut's layer where the block changes shape; identity otherwise.
     pub downsample: Option<Shortcut>,
 }
 
@@ -119,6 +130,7 @@ impl BasicBlock {
         }
     }
 
+    /// `relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let identity = shortcut(&self.downsample, x.clone());
         let out = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
@@ -129,12 +141,19 @@ impl BasicBlock {
 /// torchvision's `Bottleneck` (ResNet v1.5: the stride sits on the 3×3 convolution).
 #[derive(Module, Debug)]
 pub struct Bottleneck {
+    /// 1×1 reduction to the inner width.
     pub conv1: Conv2d,
+    /// BN after `conv1`.
     pub bn1: BatchNorm,
+    /// 3×3 convolution (grouped for ResNeXt), carrying the stride.
     pub conv2: Conv2d,
+    /// BN after `conv2`.
     pub bn2: BatchNorm,
+    /// 1×1 expansion to `planes × 4`.
     pub conv3: Conv2d,
+    /// BN after `conv3`, before the sum.
     pub bn3: BatchNorm,
+    /// The shortcut's layer where the block changes shape; identity otherwise.
     pub downsample: Option<Shortcut>,
 }
 
@@ -153,6 +172,7 @@ impl Bottleneck {
         }
     }
 
+    /// 1×1-3×3-1×1 with BN and ReLU, plus the shortcut, then ReLU.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let identity = shortcut(&self.downsample, x.clone());
         let out = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
@@ -175,11 +195,14 @@ fn shortcut(downsample: &Option<Shortcut>, x: Tensor<4>) -> Tensor<4> {
 #[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Block {
+    /// torchvision's `BasicBlock`.
     Basic(BasicBlock),
+    /// torchvision's `Bottleneck`.
     Bottleneck(Bottleneck),
 }
 
 impl Block {
+    /// Runs whichever block this is.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Block::Basic(b) => b.forward(x),

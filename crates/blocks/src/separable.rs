@@ -10,11 +10,14 @@ use crate::conv::ConvSpec;
 /// bias; fields named as timm's `SeparableConv2d` (`conv1`, `pointwise`).
 #[derive(Module, Debug)]
 pub struct SeparableConv2d {
+    /// Depthwise k×k convolution (`groups = c_in`).
     pub conv1: Conv2d,
+    /// Pointwise 1×1 convolution to `c_out` channels.
     pub pointwise: Conv2d,
 }
 
 impl SeparableConv2d {
+    /// `c_in` → `c_out` channels, k×k depthwise with `padding` on every side.
     pub fn new(c_in: usize, c_out: usize, kernel: usize, padding: usize, device: &Device) -> Self {
         Self {
             conv1: ConvSpec::new(c_in, c_in, kernel)
@@ -25,6 +28,7 @@ impl SeparableConv2d {
         }
     }
 
+    /// Depthwise then pointwise; `[n, c_in, h, w]` → `[n, c_out, h', w']`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         crate::engine::conv(&self.pointwise, crate::engine::conv(&self.conv1, x))
     }

@@ -18,11 +18,17 @@ use crate::separable::SeparableConv2d;
 #[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Layer {
+    /// `nn.Conv2d`.
     Conv(Conv2d),
+    /// A depthwise separable convolution (Xception).
     SeparableConv(SeparableConv2d),
+    /// `nn.BatchNorm2d`, foldable into the convolution before it.
     BatchNorm(BatchNorm),
+    /// `nn.ReLU`, no parameters (it still takes an index).
     Relu(Relu),
+    /// `nn.MaxPool2d`.
     MaxPool(MaxPool2d),
+    /// `nn.LocalResponseNorm` (the AlexNet paper's).
     LocalResponseNorm(LocalResponseNorm),
 }
 
@@ -32,6 +38,7 @@ impl Layer {
         Layer::MaxPool(max_pool(kernel, stride, padding, false))
     }
 
+    /// Applies this one layer; [`sequential`] fuses conv-BN-ReLU runs instead.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Layer::Conv(m) => m.forward(x),
@@ -104,16 +111,21 @@ pub fn sequential(layers: &[Layer], mut x: Tensor<4>) -> Tensor<4> {
 /// One entry of a sequential classifier over flat features.
 #[derive(Module, Debug)]
 pub enum HeadLayer {
+    /// `nn.Linear`.
     Linear(Linear),
+    /// `nn.ReLU`.
     Relu(Relu),
+    /// `nn.Dropout`, the identity at inference.
     Dropout(Dropout),
 }
 
 impl HeadLayer {
+    /// `nn.Dropout(p)`.
     pub fn dropout(p: f64) -> Self {
         HeadLayer::Dropout(DropoutConfig::new(p).init())
     }
 
+    /// Applies this one layer to `[n, features]`.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         match self {
             HeadLayer::Linear(m) => crate::engine::linear(m, x, false),

@@ -7,6 +7,7 @@ use burn::tensor::{Slice, Tensor};
 
 use crate::conv::ConvBn;
 
+/// Which shortcut a residual network uses where a block changes shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShortcutKind {
     /// Option A: stride-2 subsampling, zero channel padding.
@@ -19,8 +20,11 @@ pub enum ShortcutKind {
 /// channels in front and `after` behind, as the akamaster CIFAR ResNets compute it.
 #[derive(Module, Debug)]
 pub struct ZeroPadShortcut {
+    /// Spatial subsampling step.
     pub stride: usize,
+    /// Zero channels put in front of the input's.
     pub before: usize,
+    /// Zero channels put behind the input's.
     pub after: usize,
 }
 
@@ -29,7 +33,9 @@ pub struct ZeroPadShortcut {
 #[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Shortcut {
+    /// Option B: 1×1 convolution + BatchNorm (torchvision's `downsample`).
     Projection(ConvBn),
+    /// Option A: subsampling and zero channel padding.
     ZeroPad(ZeroPadShortcut),
 }
 
@@ -44,6 +50,7 @@ impl Shortcut {
         })
     }
 
+    /// The shortcut's output, shaped as the block's residual branch.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Shortcut::Projection(p) => p.forward(x),

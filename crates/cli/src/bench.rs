@@ -56,6 +56,7 @@ impl Timing {
     }
 }
 
+/// Any error, reported by `main` as a message.
 pub type Error = Box<dyn std::error::Error>;
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -158,6 +159,7 @@ fn bench(v: &VariantSpec, args: &Args, device: &Device) -> Result<serde_json::Va
     Ok(row)
 }
 
+/// Builds each asked-for variant and prints its timings (a table, or JSON lines).
 pub fn run(args: Args) -> Result<(), Error> {
     let variants: Vec<&VariantSpec> = if args.model == "all" {
         variants().collect()

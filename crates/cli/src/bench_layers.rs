@@ -82,6 +82,7 @@ fn time(s: &Conv2dShape, args: &Args, device: &Device) -> (f64, f64) {
     (ours, flex)
 }
 
+/// Prints the measured peak, then each distinct convolution's engine and flex timings.
 pub fn run(args: Args) -> Result<(), Error> {
     args.timing.apply()?;
     let device = Device::default();

@@ -164,6 +164,7 @@ fn override_normalisation(p: &mut Preprocess, args: &Args) {
     }
 }
 
+/// Evaluates the model on every sample (in batches) and prints top-1/top-5 accuracy.
 pub fn run(args: Args) -> Result<(), Error> {
     let device = Device::default();
     let mut pipeline = burn_zoo::open(&args.model, args.weights.as_deref(), &device)?;

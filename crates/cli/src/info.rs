@@ -13,6 +13,7 @@ fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), |a| format!("{a:.2}"))
 }
 
+/// `zoo list`: one row (or JSON object) per variant.
 pub fn list(json: bool) -> Result<(), crate::out::OutputError> {
     if !json {
         outln!(
@@ -72,6 +73,7 @@ pub fn list(json: bool) -> Result<(), crate::out::OutputError> {
     Ok(())
 }
 
+/// `zoo info`: the variant and each of its published weights, with its cache state.
 pub fn info(name: &str) -> Result<(), Box<dyn std::error::Error>> {
     let v = variant(name).ok_or_else(|| format!("unknown model `{name}` (see `zoo list`)"))?;
     outln!(

@@ -1,5 +1,7 @@
 //! `zoo`: the burn-zoo command line.
 
+#![warn(missing_docs)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

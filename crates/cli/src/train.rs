@@ -15,15 +15,25 @@ use serde::Serialize;
 /// Where Debian's `dataset-fashion-mnist` puts its IDX files.
 pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
+/// `zoo train`'s options, gathered by `main` from the command line.
 pub struct Args {
+    /// `lenet5` or `lenet5_modern`.
     pub model: String,
+    /// `fashion-mnist` or `mnist`: picks the default folder and the normalisation.
     pub dataset: String,
+    /// Folder of the IDX files (default: Debian's Fashion-MNIST).
     pub data: Option<PathBuf>,
+    /// Passes over the training set.
     pub epochs: usize,
+    /// Images per optimiser step.
     pub batch_size: usize,
+    /// Adam's starting learning rate (the training loop decays it).
     pub learning_rate: f64,
+    /// Seed of the initialisation and the shuffling.
     pub seed: u64,
+    /// Where to write the weights (`.bpk`); the JSON record goes beside it.
     pub out: PathBuf,
+    /// The command line as typed, kept in the record.
     pub command_line: String,
 }
 
@@ -45,6 +55,7 @@ struct Record<'a> {
     burn: &'static str,
 }
 
+/// Trains, evaluates on the t10k set, and writes the weights and their record.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let (default_dir, norm) = match args.dataset.as_str() {
         "fashion-mnist" => (Some(PathBuf::from(FASHION_MNIST_DIR)), FASHION_MNIST_NORM),

@@ -475,6 +475,46 @@ fn convert_script_converts_a_folder_and_the_results_match() {
         line.contains("FAILED") && line.contains("does not fit resnet50"),
         "{line}"
     );
+
+    // A name that is no variant is not guessed further; `.th` files are taken; other files
+    // are listed as skipped; --model names the model of every file; OUT_DIR = IN_DIR refused.
+    let other = dir.join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::copy(
+        fixtures.join("resnet20/weights.pth"),
+        other.join("model_best.th"),
+    )
+    .unwrap();
+    std::fs::write(other.join("notes.txt"), "not weights").unwrap();
+    let script_run = |args: &[&std::path::Path]| {
+        let out = Command::new("bash")
+            .arg(&script)
+            .args(args)
+            .env("ZOO_BIN", env!("CARGO_BIN_EXE_zoo"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    };
+    let (ok, text) = script_run(&[&other, &dir.join("out2")]);
+    assert!(
+        !ok && text.contains("`model_best` (from the file name) is not a variant: pass --model"),
+        "{text}"
+    );
+    assert!(
+        text.contains("notes.txt") && text.contains("skipped"),
+        "{text}"
+    );
+    let (ok, text) = script_run(&[
+        std::path::Path::new("--model"),
+        std::path::Path::new("resnet20"),
+        &other,
+        &dir.join("out2"),
+    ]);
+    assert!(ok && dir.join("out2/model_best.bpk").exists(), "{text}");
+    let (ok, text) = script_run(&[&other, &other]);
+    assert!(!ok && text.contains("OUT_DIR is IN_DIR"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

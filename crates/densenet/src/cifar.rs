@@ -15,14 +15,20 @@ use zoo_weights::{KeyMap, ZooModel};
 use crate::{BlockShape, DenseLayer, Transition, dense_block};
 use zoo_blocks::norm::{BatchNorm, Fuse};
 
+/// The shape of a CIFAR DenseNet or DenseNet-BC.
 #[derive(Clone, Debug)]
 pub struct CifarDenseNetConfig {
+    /// The variant's name (`densenet_bc100_k12`).
     pub name: String,
+    /// Depth counted as the paper does: 3N+4 (6N+4 for BC).
     pub depth: usize,
+    /// Growth rate k.
     pub growth: usize,
     /// DenseNet-BC: bottleneck layers and compression 0.5.
     pub bc: bool,
+    /// Dropout after every convolution.
     pub dropout: f64,
+    /// Number of output logits.
     pub num_classes: usize,
 }
 
@@ -55,6 +61,7 @@ impl CifarDenseNetConfig {
         self
     }
 
+    /// Builds the network for 32×32 inputs.
     pub fn init(&self, device: &Device) -> CifarDenseNet {
         let layers = (self.depth - 4) / if self.bc { 6 } else { 3 };
         let shape = BlockShape {
@@ -88,16 +95,26 @@ impl CifarDenseNetConfig {
     }
 }
 
+/// A CIFAR DenseNet: 3×3 stem, three dense blocks, BN-ReLU, global pooling, `fc`.
 #[derive(Module, Debug)]
 pub struct CifarDenseNet {
+    /// 3×3 stem to 2k maps.
     pub conv0: Conv2d,
+    /// First dense block, at 32×32.
     pub block1: Vec<DenseLayer>,
+    /// Transition to 16×16.
     pub trans1: Transition,
+    /// Second dense block, at 16×16.
     pub block2: Vec<DenseLayer>,
+    /// Transition to 8×8.
     pub trans2: Transition,
+    /// Third dense block, at 8×8.
     pub block3: Vec<DenseLayer>,
+    /// Final BN, followed by ReLU and global pooling.
     pub norm: BatchNorm,
+    /// The classifier.
     pub fc: Linear,
+    /// The variant's name, for messages; not a weight.
     #[module(skip)]
     pub variant: String,
 }

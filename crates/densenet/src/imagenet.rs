@@ -25,19 +25,25 @@ pub const KEY_MAP: KeyMap = &[
     (r"\.denselayer(?P<dec>\d+)\.", ".$dec."),
 ];
 
+/// The shape of a torchvision ImageNet DenseNet.
 #[derive(Clone, Debug)]
 pub struct DenseNetConfig {
+    /// The variant's name (`densenet121`).
     pub name: String,
+    /// Growth rate k.
     pub growth: usize,
     /// Layers in each of the four dense blocks.
     pub blocks: [usize; 4],
     /// Maps out of the stem.
     pub init_features: usize,
+    /// Dropout after every convolution of the dense layers (torchvision's `drop_rate`, 0).
     pub dropout: f64,
+    /// Number of output logits.
     pub num_classes: usize,
 }
 
 impl DenseNetConfig {
+    /// 1,000 classes, no dropout.
     pub fn new(name: &str, growth: usize, blocks: [usize; 4], init_features: usize) -> Self {
         Self {
             name: name.into(),
@@ -49,6 +55,7 @@ impl DenseNetConfig {
         }
     }
 
+    /// Sets the number of output logits.
     pub fn with_num_classes(self, num_classes: usize) -> Self {
         Self {
             num_classes,
@@ -56,6 +63,7 @@ impl DenseNetConfig {
         }
     }
 
+    /// Builds the network, initialised as torchvision's.
     pub fn init(&self, device: &Device) -> DenseNet {
         let shape = BlockShape {
             growth: self.growth,
@@ -103,23 +111,38 @@ impl DenseNetConfig {
 /// torchvision's `features` `nn.Sequential`, as named fields.
 #[derive(Module, Debug)]
 pub struct Features {
+    /// 7×7 stride-2 stem convolution.
     pub conv0: Conv2d,
+    /// BN after the stem, followed by ReLU.
     pub norm0: BatchNorm,
+    /// 3×3 stride-2 max-pool.
     pub pool0: MaxPool2d,
+    /// First dense block, at 1/4 resolution.
     pub denseblock1: Vec<DenseLayer>,
+    /// Transition to 1/8.
     pub transition1: Transition,
+    /// Second dense block, at 1/8.
     pub denseblock2: Vec<DenseLayer>,
+    /// Transition to 1/16.
     pub transition2: Transition,
+    /// Third dense block, at 1/16.
     pub denseblock3: Vec<DenseLayer>,
+    /// Transition to 1/32.
     pub transition3: Transition,
+    /// Fourth dense block, at 1/32.
     pub denseblock4: Vec<DenseLayer>,
+    /// Final BN, followed by ReLU and global pooling.
     pub norm5: BatchNorm,
 }
 
+/// torchvision's `DenseNet`.
 #[derive(Module, Debug)]
 pub struct DenseNet {
+    /// The convolutional trunk (torchvision's `features`).
     pub features: Features,
+    /// The linear classifier on the pooled features.
     pub classifier: Linear,
+    /// The variant's name, for messages; not a weight.
     #[module(skip)]
     pub variant: String,
 }

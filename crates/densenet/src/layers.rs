@@ -16,15 +16,20 @@ use zoo_blocks::{ConvInit, ConvSpec, batch_norm};
 /// The output is the input with the new maps concatenated behind it.
 #[derive(Module, Debug)]
 pub struct DenseLayer {
+    /// BN opening the layer, over the concatenated input.
     pub norm1: BatchNorm,
+    /// The 3×3 convolution, or with a bottleneck the 1×1 to 4·growth maps.
     pub conv1: Conv2d,
     /// Present with a bottleneck: the 3×3 convolution after the 1×1 `conv1`.
     pub norm2: Option<BatchNorm>,
+    /// With a bottleneck, the 3×3 convolution to `growth` maps.
     pub conv2: Option<Conv2d>,
+    /// Dropout after each convolution (probability 0 unless set).
     pub dropout: Dropout,
 }
 
 impl DenseLayer {
+    /// A layer reading `c_in` maps and adding `growth`.
     pub fn new(c_in: usize, growth: usize, shape: &BlockShape, device: &Device) -> Self {
         let conv = |c_in, c_out, kernel: usize| {
             ConvSpec::new(c_in, c_out, kernel)
@@ -62,6 +67,7 @@ impl DenseLayer {
         }
     }
 
+    /// `[n, c, h, w]` → `[n, c + growth, h, w]`: the input with the new maps behind it.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let y = self.new_features(x.clone());
         Tensor::cat(vec![x, y], 1)
@@ -71,10 +77,13 @@ impl DenseLayer {
 /// What every layer of a dense block shares.
 #[derive(Clone, Copy, Debug)]
 pub struct BlockShape {
+    /// Maps each layer adds (k).
     pub growth: usize,
     /// DenseNet-B: a 1×1 convolution to 4·growth maps before the 3×3.
     pub bottleneck: bool,
+    /// Dropout probability after each convolution.
     pub dropout: f64,
+    /// Initialisation of the convolutions (torchvision: fan-in; the authors: fan-out).
     pub init: ConvInit,
 }
 
@@ -112,13 +121,18 @@ pub fn dense_block(block: &[DenseLayer], x: Tensor<4>) -> Tensor<4> {
 /// BN-ReLU-conv1×1-(dropout)-avgpool 2×2 between dense blocks.
 #[derive(Module, Debug)]
 pub struct Transition {
+    /// BN over the dense block's output.
     pub norm: BatchNorm,
+    /// 1×1 convolution doing the compression.
     pub conv: Conv2d,
+    /// Dropout after the convolution.
     pub dropout: Dropout,
+    /// 2×2 average pooling, stride 2.
     pub pool: AvgPool2d,
 }
 
 impl Transition {
+    /// A transition from `c_in` to `c_out` maps.
     pub fn new(c_in: usize, c_out: usize, shape: &BlockShape, device: &Device) -> Self {
         Self {
             norm: batch_norm(c_in, 1e-5, device),
@@ -128,6 +142,7 @@ impl Transition {
         }
     }
 
+    /// `[n, c_in, h, w]` → `[n, c_out, h / 2, w / 2]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let y = self
             .dropout

@@ -1,6 +1,16 @@
 //! DenseNet (Huang, Liu, van der Maaten & Weinberger 2017, "Densely Connected Convolutional
 //! Networks"): torchvision's ImageNet networks ([`imagenet`]) and the CIFAR networks of the
 //! paper, DenseNet and DenseNet-BC ([`cifar`]), built from the same layers.
+//!
+//! ```
+//! use zoo_model::{Classifier, ModelObject};
+//! let device = burn::tensor::Device::default();
+//! let model = zoo_densenet::densenet_bc100_k12(10, &device); // DenseNet-BC (L=100, k=12)
+//! assert_eq!(model.parameter_count(), 769_162);
+//! assert_eq!(model.num_features(), 342);
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod cifar;
 pub mod imagenet;
@@ -35,3 +45,12 @@ pub static VARIANTS: &[VariantSpec] = &[
     VariantSpec::cifar("densenet_bc250_k24", "densenet", |n, d| Box::new(densenet_bc250_k24(n, d)), 15_324_406, LIUZHUANG),
     VariantSpec::cifar("densenet_bc190_k40", "densenet", |n, d| Box::new(densenet_bc190_k40(n, d)), 25_624_430, LIUZHUANG),
 ];
+
+#[cfg(test)]
+mod table {
+    /// Every row builds with its stated parameter count, and the model API holds.
+    #[test]
+    fn every_variant_is_what_its_row_says() {
+        zoo_model::testing::check_table(super::VARIANTS, "densenet");
+    }
+}

@@ -14,10 +14,15 @@ use crate::{INIT_STD, basic_conv};
 /// 5×5, as torchvision has it); 3×3 max-pool → 1×1.
 #[derive(Module, Debug)]
 pub struct Inception {
+    /// 1×1 branch.
     pub branch1: ConvBn,
+    /// 1×1 reduction → 3×3.
     pub branch2: Vec<ConvBn>,
+    /// 1×1 reduction → 3×3 (the paper's 5×5).
     pub branch3: Vec<ConvBn>,
+    /// 3×3 stride-1 max-pool opening the pool branch; no weights.
     pub pool: MaxPool2d,
+    /// 1×1 projection after the pool (torchvision's `branch4.1`).
     pub branch4: ConvBn,
 }
 
@@ -40,6 +45,7 @@ impl Inception {
         }
     }
 
+    /// `[n, in, h, w]` → `[n, ch1x1 + ch3x3 + ch5x5 + pool_proj, h, w]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let chain = |convs: &[ConvBn], x: Tensor<4>| convs.iter().fold(x, |x, c| c.forward_relu(x));
         let b1 = self.branch1.forward_relu(x.clone());
@@ -53,14 +59,20 @@ impl Inception {
 /// Auxiliary classifier: 4×4 average pool, 1×1 conv to 128, fc 2048 → 1024, dropout, fc.
 #[derive(Module, Debug)]
 pub struct InceptionAux {
+    /// Adaptive average pool to 4×4.
     pub pool: AdaptiveAvgPool2d,
+    /// 1×1 convolution to 128 maps.
     pub conv: ConvBn,
+    /// 2048 → 1024.
     pub fc1: Linear,
+    /// 1024 → classes.
     pub fc2: Linear,
+    /// Dropout before `fc2` (0.7 in torchvision).
     pub dropout: Dropout,
 }
 
 impl InceptionAux {
+    /// A head reading `c_in` maps (512 after 4a, 528 after 4d).
     pub fn new(c_in: usize, num_classes: usize, dropout: f64, device: &Device) -> Self {
         Self {
             pool: AdaptiveAvgPool2dConfig::new([4, 4]).init(),
@@ -71,6 +83,7 @@ impl InceptionAux {
         }
     }
 
+    /// The inception output at 14×14 → auxiliary logits.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = self.conv.forward_relu(self.pool.forward(x)).flatten(1, 3);
         self.fc2

@@ -10,6 +10,18 @@
 //! torchvision's published weights expect `transform_input = true`: images normalised with
 //! ImageNet's mean and std are re-normalised to mean = std = 0.5, the preprocessing the
 //! weights were trained with.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! let device = Device::default();
+//! // torchvision's googlenet(weights=None): auxiliary classifiers built, their logits on request.
+//! let model = zoo_googlenet::GoogLeNetConfig::new(10).init(&device);
+//! let out = model.forward_with_aux(Tensor::zeros([1, 3, 224, 224], &device));
+//! assert_eq!(out.logits.dims(), [1, 10]);
+//! assert!(out.aux_logits1.is_some());
+//! ```
+
+#![warn(missing_docs)]
 
 mod inception;
 
@@ -52,14 +64,18 @@ pub(crate) fn basic_conv(
     ConvBn::new(conv.build(device), BN_EPS, device)
 }
 
+/// The options of torchvision's `GoogLeNet` constructor.
 #[derive(Clone, Debug)]
 pub struct GoogLeNetConfig {
+    /// Number of output logits.
     pub num_classes: usize,
     /// Build the two auxiliary classifiers (training only).
     pub aux_logits: bool,
     /// Re-normalise ImageNet-normalised input to mean = std = 0.5 (published weights).
     pub transform_input: bool,
+    /// Dropout before `fc` (torchvision: 0.2).
     pub dropout: f64,
+    /// Dropout in the auxiliary classifiers (torchvision: 0.7).
     pub dropout_aux: f64,
 }
 
@@ -83,10 +99,12 @@ impl GoogLeNetConfig {
             .with_transform_input(true)
     }
 
+    /// Builds the auxiliary classifiers or not.
     pub fn with_aux_logits(self, aux_logits: bool) -> Self {
         Self { aux_logits, ..self }
     }
 
+    /// Turns the input re-normalisation on or off.
     pub fn with_transform_input(self, transform_input: bool) -> Self {
         Self {
             transform_input,
@@ -94,6 +112,7 @@ impl GoogLeNetConfig {
         }
     }
 
+    /// Builds the network, initialised as torchvision's.
     pub fn init(&self, device: &Device) -> GoogLeNet {
         let inception = |spec: [usize; 7]| Inception::new(spec, device);
         let aux = |c_in| {
@@ -127,28 +146,50 @@ impl GoogLeNetConfig {
     }
 }
 
+/// torchvision's `GoogLeNet`; field names are its state-dict keys.
 #[derive(Module, Debug)]
 pub struct GoogLeNet {
+    /// 7×7 stride-2 stem convolution to 64 maps.
     pub conv1: ConvBn,
+    /// 3×3 stride-2 max-pool (ceil mode).
     pub maxpool1: MaxPool2d,
+    /// 1×1 convolution, 64 → 64.
     pub conv2: ConvBn,
+    /// 3×3 convolution, 64 → 192.
     pub conv3: ConvBn,
+    /// 3×3 stride-2 max-pool (ceil mode).
     pub maxpool2: MaxPool2d,
+    /// 192 → 256 maps, at 28×28.
     pub inception3a: Inception,
+    /// 256 → 480 maps.
     pub inception3b: Inception,
+    /// 3×3 stride-2 max-pool to 14×14.
     pub maxpool3: MaxPool2d,
+    /// 480 → 512 maps; feeds `aux1`.
     pub inception4a: Inception,
+    /// 512 → 512 maps.
     pub inception4b: Inception,
+    /// 512 → 512 maps.
     pub inception4c: Inception,
+    /// 512 → 528 maps; feeds `aux2`.
     pub inception4d: Inception,
+    /// 528 → 832 maps.
     pub inception4e: Inception,
+    /// 2×2 stride-2 max-pool to 7×7.
     pub maxpool4: MaxPool2d,
+    /// 832 → 832 maps.
     pub inception5a: Inception,
+    /// 832 → 1024 maps.
     pub inception5b: Inception,
+    /// Auxiliary classifier after `inception4a` (training only).
     pub aux1: Option<InceptionAux>,
+    /// Auxiliary classifier after `inception4d` (training only).
     pub aux2: Option<InceptionAux>,
+    /// Dropout before `fc`.
     pub dropout: Dropout,
+    /// 1024 → classes.
     pub fc: Linear,
+    /// Re-normalise ImageNet-normalised input to mean = std = 0.5 first; not a weight.
     #[module(skip)]
     pub transform_input: bool,
 }
@@ -157,8 +198,11 @@ pub struct GoogLeNet {
 /// `GoogLeNetOutputs`).
 #[derive(Debug)]
 pub struct GoogLeNetOutputs {
+    /// The main classifier's logits.
     pub logits: Tensor<2>,
+    /// `aux2`'s logits, if the model has it and it ran.
     pub aux_logits2: Option<Tensor<2>>,
+    /// `aux1`'s logits, if the model has it and it ran.
     pub aux_logits1: Option<Tensor<2>>,
 }
 
@@ -344,3 +388,12 @@ pub static VARIANTS: &[VariantSpec] = &[VariantSpec::torchvision(
     6_624_904,
 )
 .with_published(|n, d| Box::new(GoogLeNetConfig::for_torchvision_weights(n).init(d)))];
+
+#[cfg(test)]
+mod table {
+    /// Every row builds with its stated parameter count, and the model API holds.
+    #[test]
+    fn every_variant_is_what_its_row_says() {
+        zoo_model::testing::check_table(super::VARIANTS, "googlenet");
+    }
+}

@@ -1,4 +1,4 @@
-//! The registry of published weights, compiled in from `weights/registry.json` (written by
+//! The registry of published weights, compiled in from `crates/hub/registry.json` (written by
 //! `scripts/make_registry.py` from the pinned torchvision and timm).
 
 use std::collections::BTreeMap;
@@ -8,8 +8,9 @@ use serde::Deserialize;
 
 use crate::HubError;
 
-const REGISTRY_JSON: &str = include_str!("../../../weights/registry.json");
+const REGISTRY_JSON: &str = include_str!("../registry.json");
 
+/// Every published checkpoint the zoo knows, and the ImageNet class names.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Registry {
     /// Variant name → its published weights.
@@ -30,18 +31,27 @@ pub struct WeightEntry {
     pub enum_name: String,
     /// torchvision's `DEFAULT` for the variant.
     pub default: bool,
+    /// Where the entry was taken from (library and version, e.g. `torchvision 0.29.2+cu132`).
     pub source: String,
+    /// The published download address.
     pub url: String,
+    /// The file's name in the cache (`resnet50-0676ba61.pth`).
     pub file: String,
     /// The start of the file's SHA-256, from its published name (torchvision checks the same).
     pub sha256_prefix: Option<String>,
     /// The published file size in MiB.
     pub file_size_mib: Option<f64>,
+    /// The inference transform the weights were evaluated with.
     pub preprocess: Preprocess,
+    /// Published ImageNet-1k top-1 accuracy, in percent.
     pub acc1: Option<f64>,
+    /// Published ImageNet-1k top-5 accuracy, in percent.
     pub acc5: Option<f64>,
+    /// Parameter count.
     pub params: u64,
+    /// Published GFLOPS at the crop size.
     pub gflops: f64,
+    /// The training recipe's address.
     pub recipe: Option<String>,
     /// GoogLeNet: the weights expect torchvision's `transform_input`.
     #[serde(default)]
@@ -51,18 +61,27 @@ pub struct WeightEntry {
 /// Inference preprocessing: resize the shorter side, center-crop, normalise.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Preprocess {
+    /// Side the shorter image side is resized to.
     pub resize: u32,
+    /// Side of the centre crop.
     pub crop: u32,
+    /// Resampling filter of the resize.
     pub interpolation: Interpolation,
+    /// Per-channel RGB mean subtracted, of pixels in [0, 1].
     pub mean: [f32; 3],
+    /// Per-channel RGB standard deviation divided by.
     pub std: [f32; 3],
 }
 
+/// Resampling filter of the resize, as torchvision's `InterpolationMode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Interpolation {
+    /// Nearest neighbour.
     Nearest,
+    /// Bilinear (torchvision's usual).
     Bilinear,
+    /// Bicubic (timm and some newer torchvision recipes).
     Bicubic,
 }
 
@@ -70,7 +89,7 @@ pub enum Interpolation {
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(|| {
-        serde_json::from_str(REGISTRY_JSON).expect("weights/registry.json is valid (tested)")
+        serde_json::from_str(REGISTRY_JSON).expect("crates/hub/registry.json is valid (tested)")
     })
 }
 

@@ -21,17 +21,27 @@ const NC: usize = 8 * NR;
 /// `[batch, c_out, ho, wo]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Conv2dShape {
+    /// Images in the batch.
     pub batch: usize,
+    /// Input channels.
     pub c_in: usize,
+    /// Input height.
     pub h: usize,
+    /// Input width.
     pub w: usize,
+    /// Output channels.
     pub c_out: usize,
+    /// Kernel height.
     pub kh: usize,
+    /// Kernel width.
     pub kw: usize,
+    /// Vertical and horizontal stride.
     pub stride: [usize; 2],
     /// Top, left, bottom, right (Burn's `PaddingConfig2d::Explicit` order).
     pub padding: [usize; 4],
+    /// Vertical and horizontal dilation.
     pub dilation: [usize; 2],
+    /// Channel groups; must divide `c_in` and `c_out`.
     pub groups: usize,
 }
 
@@ -42,19 +52,27 @@ pub struct Fused<'a> {
     pub bias: Option<&'a [f32]>,
     /// A tensor of the output's shape added before the activation (a residual shortcut).
     pub residual: Option<&'a [f32]>,
+    /// Clamp negatives to zero last (NaN kept, as PyTorch's `relu`).
     pub relu: bool,
 }
 
 /// A convolution the engine was asked for but cannot compute as described.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConvError {
+    /// A slice's length does not match the shape.
     #[error("conv2d: {what} holds {found} values, the shape {shape:?} needs {expected}")]
     Length {
+        /// Which slice (`the input`, `the weight`, …).
         what: &'static str,
+        /// The length the shape implies.
         expected: usize,
+        /// The slice's length.
         found: usize,
+        /// The shape asked for.
         shape: Box<Conv2dShape>,
     },
+    /// The shape itself is impossible (a zero stride, a kernel larger than the padded input, …):
+    /// what is wrong, and the shape.
     #[error("conv2d: {0} (shape {1:?})")]
     Geometry(&'static str, Box<Conv2dShape>),
 }

@@ -27,12 +27,16 @@ pub(crate) fn mr() -> usize {
 /// column; `bias` has one value per row, `res` has the output's row stride `ldc`.
 #[derive(Clone, Copy)]
 pub(crate) struct Epilogue {
+    /// One value per row, or null for none.
     pub bias: *const f32,
+    /// Residual added before the ReLU (row stride `ldc`), or null for none.
     pub res: *const f32,
+    /// Apply ReLU last.
     pub relu: bool,
 }
 
 impl Epilogue {
+    /// Nothing added: a plain store.
     pub const NONE: Epilogue = Epilogue {
         bias: std::ptr::null(),
         res: std::ptr::null(),
@@ -43,13 +47,21 @@ impl Epilogue {
 /// One call's operands. `accumulate`: add to what C holds (a later block of K).
 #[derive(Clone, Copy)]
 pub(crate) struct Operands {
+    /// Steps of K in this call.
     pub kc: usize,
+    /// A's first row (output channels' weights).
     pub a: *const f32,
+    /// Row stride of A.
     pub lda: usize,
+    /// B's panel of 32 columns.
     pub b: *const f32,
+    /// Row stride of B (32 when packed).
     pub ldb: usize,
+    /// The tile's first output value.
     pub c: *mut f32,
+    /// Row stride of C (and of the residual).
     pub ldc: usize,
+    /// Add to what C holds rather than overwrite it.
     pub accumulate: bool,
 }
 

@@ -21,6 +21,8 @@
 //! assert_eq!(out, [4.0, 6.0, 4.0, 6.0, 9.0, 6.0, 4.0, 6.0, 4.0]);
 //! ```
 
+#![warn(missing_docs)]
+
 /// Dispatches to a copy of `$f` compiled for the selected instruction set, so that its lane
 /// loops vectorise at that width.
 macro_rules! per_isa {

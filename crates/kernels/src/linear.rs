@@ -18,11 +18,17 @@ const GEMV_MAX_ROWS: usize = 2;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("linear: {what} holds {found} values, [{n}, {d_in}] → [{n}, {d_out}] needs {expected}")]
 pub struct LinearError {
+    /// Which slice has the wrong length.
     pub what: &'static str,
+    /// The length the shape implies.
     pub expected: usize,
+    /// The slice's length.
     pub found: usize,
+    /// Inputs (rows of `x`).
     pub n: usize,
+    /// Input features.
     pub d_in: usize,
+    /// Output features.
     pub d_out: usize,
 }
 

@@ -7,12 +7,19 @@ use crate::conv::SendPtr;
 /// A 2-D pooling's geometry: input `[batch, channels, h, w]`, output `[batch, channels, ho, wo]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Pool2dShape {
+    /// Images in the batch.
     pub batch: usize,
+    /// Channels, pooled independently.
     pub channels: usize,
+    /// Input height.
     pub h: usize,
+    /// Input width.
     pub w: usize,
+    /// Window height.
     pub kh: usize,
+    /// Window width.
     pub kw: usize,
+    /// Vertical and horizontal stride.
     pub stride: [usize; 2],
     /// Top, left, bottom, right.
     pub padding: [usize; 4],
@@ -24,13 +31,20 @@ pub struct Pool2dShape {
 /// A pooling the engine cannot compute as described.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PoolError {
+    /// A slice's length does not match the shape.
     #[error("pool2d: {what} holds {found} values, the shape {shape:?} needs {expected}")]
     Length {
+        /// Which slice (`the input`, `the weight`, …).
         what: &'static str,
+        /// The length the shape implies.
         expected: usize,
+        /// The slice's length.
         found: usize,
+        /// The shape asked for.
         shape: Box<Pool2dShape>,
     },
+    /// The shape itself is impossible (a zero stride, a kernel larger than the padded input, …):
+    /// what is wrong, and the shape.
     #[error("pool2d: {0} (shape {1:?})")]
     Geometry(&'static str, Box<Pool2dShape>),
 }

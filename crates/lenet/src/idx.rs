@@ -5,24 +5,42 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+/// Why an IDX file or a split's pair of them could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum IdxError {
+    /// The file could not be opened or read (or decompressed).
     #[error("cannot read {}: {source}", path.display())]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The underlying error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not what an IDX file of unsigned bytes must be.
     #[error("{}: not an IDX file of unsigned bytes: {reason}", path.display())]
-    Format { path: PathBuf, reason: String },
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A split lacks one of its files.
     #[error("no {what} file in {}", dir.display())]
-    NotFound { dir: PathBuf, what: String },
+    NotFound {
+        /// The folder searched.
+        dir: PathBuf,
+        /// The missing file's name, without `.gz`.
+        what: String,
+    },
 }
 
 /// An IDX array of unsigned bytes.
 #[derive(Debug)]
 pub struct Idx {
+    /// The array's shape, outermost first (`[n, rows, cols]` for images).
     pub dims: Vec<usize>,
+    /// The values, row-major.
     pub data: Vec<u8>,
 }
 
@@ -117,9 +135,13 @@ pub fn read(path: &Path) -> Result<Idx, IdxError> {
 /// Images and labels of one split, e.g. MNIST's 10,000 test digits.
 #[derive(Debug)]
 pub struct Dataset {
+    /// Pixels of every image, `[n, rows, cols]` row-major, 0 to 255.
     pub images: Vec<u8>,
+    /// One class index per image.
     pub labels: Vec<u8>,
+    /// Image height.
     pub rows: usize,
+    /// Image width.
     pub cols: usize,
 }
 
@@ -161,10 +183,12 @@ impl Dataset {
         })
     }
 
+    /// Number of images.
     pub fn len(&self) -> usize {
         self.labels.len()
     }
 
+    /// Whether the split has no images.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }

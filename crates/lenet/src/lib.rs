@@ -1,6 +1,17 @@
 //! LeNet-5 (LeCun, Bottou, Bengio & Haffner 1998, "Gradient-Based Learning Applied to
 //! Document Recognition"), configurable from the paper's network to the common modern one,
 //! with an IDX reader and a training loop for MNIST-style data.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! let device = Device::default();
+//! let model = zoo_lenet::LeNet5Weights::DEFAULT.load(&device)?; // embedded, Fashion-MNIST
+//! let logits = model.forward(Tensor::zeros([1, 1, 28, 28], &device));
+//! assert_eq!(logits.dims(), [1, 10]);
+//! # Ok::<(), zoo_weights::LoadError>(())
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod idx;
 mod model;
@@ -69,3 +80,12 @@ const VARIANTS_BASE: VariantSpec = VariantSpec {
     reference: PAPER,
     embedded: None,
 };
+
+#[cfg(test)]
+mod table {
+    /// Every row builds with its stated parameter count, and the model API holds.
+    #[test]
+    fn every_variant_is_what_its_row_says() {
+        zoo_model::testing::check_table(super::VARIANTS, "lenet");
+    }
+}

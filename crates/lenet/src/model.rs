@@ -13,38 +13,49 @@ use zoo_weights::{KeyMap, ZooModel};
 /// Field names are the common PyTorch ones (`conv1`, `conv2`, `fc1`, `fc2`, `fc3`).
 pub const KEY_MAP: KeyMap = &[];
 
+/// The non-linearity after each convolution and hidden layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Activation {
+    /// tanh, as the paper (which scales it: 1.7159·tanh(2x/3); this does not).
     Tanh,
+    /// ReLU, as modern code.
     Relu,
 }
 
+/// How the subsampling layers S2 and S4 pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pooling {
     /// The paper's subsampling (without its trainable coefficient and bias).
     Avg,
+    /// 2×2 max-pooling, as modern code.
     Max,
 }
 
 /// Everything that varies between LeNet-5 formulations.
 #[derive(Clone, Debug)]
 pub struct LeNetConfig {
+    /// The variant's name (`lenet5`, `lenet5_modern`).
     pub name: String,
     /// Side of the square input image.
     pub input_size: usize,
     /// Zero padding of conv1 (2 turns a 28×28 MNIST digit into the paper's 32×32 field).
     pub padding: usize,
+    /// Input channels (1 for greyscale digits).
     pub in_channels: usize,
+    /// Non-linearity after each layer but the last.
     pub activation: Activation,
+    /// Subsampling of S2 and S4.
     pub pooling: Pooling,
     /// Maps of C1 and C3.
     pub conv_channels: [usize; 2],
     /// Units of C5 (as a fully connected layer) and F6.
     pub hidden: [usize; 2],
+    /// Number of output logits.
     pub num_classes: usize,
 }
 
 impl LeNetConfig {
+    /// The paper's: tanh, average pooling, 28×28 input padded to 32×32.
     pub fn classic(num_classes: usize) -> Self {
         Self {
             name: "lenet5".into(),
@@ -59,6 +70,7 @@ impl LeNetConfig {
         }
     }
 
+    /// ReLU and max-pooling, otherwise as [`LeNetConfig::classic`].
     pub fn modern(num_classes: usize) -> Self {
         Self {
             name: "lenet5_modern".into(),
@@ -84,6 +96,7 @@ impl LeNetConfig {
         (c1 / 2 - 4) / 2
     }
 
+    /// Builds the network with PyTorch's default initialisation.
     pub fn init(&self, device: &Device) -> LeNet {
         let [c1, c3] = self.conv_channels;
         let [c5, f6] = self.hidden;
@@ -111,20 +124,31 @@ impl LeNetConfig {
 /// 2×2 subsampling, stride 2 (no parameters, so no weight keys).
 #[derive(Module, Debug)]
 pub enum Pool {
+    /// Average pooling.
     Avg(AvgPool2d),
+    /// Max pooling.
     Max(MaxPool2d),
 }
 
+/// A LeNet-5: two 5×5 convolutions with subsampling, then three fully connected layers.
 #[derive(Module, Debug)]
 pub struct LeNet {
+    /// C1: 5×5 convolution (6 maps in LeNet-5).
     pub conv1: Conv2d,
+    /// C3: 5×5 convolution (16 maps in LeNet-5).
     pub conv2: Conv2d,
+    /// C5, as a fully connected layer (120 units in LeNet-5).
     pub fc1: Linear,
+    /// F6 (84 units in LeNet-5).
     pub fc2: Linear,
+    /// The output layer.
     pub fc3: Linear,
+    /// ReLU rather than tanh; not a weight.
     #[module(skip)]
     pub relu: bool,
+    /// S2 and S4's subsampling.
     pub pool: Pool,
+    /// The variant's name, for messages; not a weight.
     #[module(skip)]
     pub variant: String,
 }

@@ -29,7 +29,7 @@ pub const FASHION_MNIST_CLASSES: [&str; 10] = [
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LeNet5Weights {
     /// `lenet5_modern` trained here on Fashion-MNIST; how is recorded in
-    /// `weights/lenet5_modern-fashion-mnist.json`.
+    /// `crates/lenet/weights/lenet5_modern-fashion-mnist.json`.
     FashionMnist,
 }
 
@@ -39,10 +39,11 @@ pub enum LeNet5Weights {
 struct Aligned<B: ?Sized>(B);
 
 static FASHION_MNIST_BPK: &Aligned<[u8]> = &Aligned(*include_bytes!(
-    "../../../weights/lenet5_modern-fashion-mnist.bpk"
+    "../weights/lenet5_modern-fashion-mnist.bpk"
 ));
 
 impl LeNet5Weights {
+    /// The weights the catalogue's `lenet5_modern` embeds (the only ones so far).
     pub const DEFAULT: Self = Self::FashionMnist;
 
     /// The network these weights fit, loaded with them.
@@ -60,6 +61,7 @@ impl LeNet5Weights {
         }
     }
 
+    /// Class names, in label order.
     pub fn classes(self) -> &'static [&'static str] {
         &FASHION_MNIST_CLASSES
     }

@@ -8,10 +8,14 @@ use burn::tensor::Device;
 use crate::LeNet;
 use crate::idx::Dataset;
 
+/// The settings of one training run.
 #[derive(Clone, Debug)]
 pub struct TrainConfig {
+    /// Passes over the training set; after the first half, each epoch halves the learning rate.
     pub epochs: usize,
+    /// Images per optimiser step.
     pub batch_size: usize,
+    /// Adam's learning rate for the first half of the epochs.
     pub learning_rate: f64,
     /// Seeds the device (initialisation) and the shuffling.
     pub seed: u64,
@@ -21,9 +25,13 @@ pub struct TrainConfig {
 
 /// Progress of training, reported after every batch.
 pub struct Progress {
+    /// Epoch, from 0.
     pub epoch: usize,
+    /// Batch within the epoch, from 0.
     pub batch: usize,
+    /// Batches per epoch.
     pub batches: usize,
+    /// This batch's mean cross-entropy.
     pub loss: f32,
 }
 
@@ -43,8 +51,11 @@ pub enum TrainError {
          learning rate)"
     )]
     Diverged {
+        /// Epoch, from 0.
         epoch: usize,
+        /// Batch within the epoch, from 0.
         batch: usize,
+        /// The loss that was not finite.
         loss: f32,
     },
 }

@@ -16,8 +16,11 @@ pub enum ModelError {
     /// `feature_maps` was asked for a stage the model does not have.
     #[error("{model} has no feature stage {index}: it has {count} (0..{count})")]
     NoStage {
+        /// The variant's name.
         model: String,
+        /// The stage asked for.
         index: usize,
+        /// How many stages the model has.
         count: usize,
     },
 }

@@ -18,11 +18,14 @@
 //! # let _ = describe;
 //! ```
 
+#![warn(missing_docs)]
+
 mod classifier;
 mod features;
 mod labels;
 mod sequential;
 mod spec;
+pub mod testing;
 
 pub use classifier::{Classifier, ModelError, ModelObject};
 pub use features::{FeatureInfo, Stages};

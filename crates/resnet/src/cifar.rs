@@ -22,12 +22,16 @@ pub const CIFAR_KEY_MAP: KeyMap = &[
     (r"\.shortcut\.1\.", ".downsample.bn."),
 ];
 
+/// The shape of a CIFAR ResNet.
 #[derive(Clone, Debug)]
 pub struct CifarResNetConfig {
+    /// The variant's name (`resnet56`).
     pub name: String,
     /// 6n + 2.
     pub depth: usize,
+    /// Shortcut where a stage changes shape (default option A, zero padding).
     pub shortcut: ShortcutKind,
+    /// Number of output logits.
     pub num_classes: usize,
 }
 
@@ -46,11 +50,13 @@ impl CifarResNetConfig {
         }
     }
 
+    /// Chooses the shortcut option.
     pub fn with_shortcut(mut self, shortcut: ShortcutKind) -> Self {
         self.shortcut = shortcut;
         self
     }
 
+    /// Builds the network for 32×32 inputs.
     pub fn init(&self, device: &Device) -> CifarResNet {
         let n = (self.depth - 2) / 6;
         let block = |in_channels, planes, stride| BlockConfig {
@@ -74,14 +80,22 @@ impl CifarResNetConfig {
     }
 }
 
+/// A CIFAR ResNet: 3×3 stem, three stages of basic blocks, global pooling, `linear`.
 #[derive(Module, Debug)]
 pub struct CifarResNet {
+    /// 3×3 stem convolution to 16 maps.
     pub conv1: Conv2d,
+    /// BN after the stem, followed by ReLU.
     pub bn1: BatchNorm,
+    /// n blocks at 16 maps, 32×32.
     pub layer1: Vec<Block>,
+    /// n blocks at 32 maps, 16×16.
     pub layer2: Vec<Block>,
+    /// n blocks at 64 maps, 8×8.
     pub layer3: Vec<Block>,
+    /// The classifier (akamaster's name).
     pub linear: Linear,
+    /// The variant's name, for messages; not a weight.
     #[module(skip)]
     pub variant: String,
 }

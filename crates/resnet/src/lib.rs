@@ -1,6 +1,19 @@
 //! ResNet (He et al. 2015, "Deep Residual Learning for Image Recognition"), the same network
 //! as torchvision's `resnet18` … `resnet152`. ResNeXt and Wide-ResNet are this trunk with
 //! wider or grouped bottlenecks; their crates reuse [`ResNet`] through [`ResNetConfig`].
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use zoo_model::Classifier;
+//! let device = Device::default();
+//! let mut model = zoo_resnet::resnet20(10, &device); // CIFAR ResNet-20 (akamaster)
+//! let x = Tensor::zeros([2, 3, 32, 32], &device);
+//! assert_eq!(model.embed(x.clone()).dims(), [2, 64]);
+//! model.reset_classifier(100);
+//! assert_eq!(model.forward(x).dims(), [2, 100]);
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod cifar;
 mod model;
@@ -84,3 +97,12 @@ pub static VARIANTS: &[VariantSpec] = &[
     VariantSpec::cifar("preact_resnet164", "resnet", |n, d| Box::new(preact_resnet164(n, d)), 1_703_258, PREACT),
     VariantSpec::cifar("preact_resnet1001", "resnet", |n, d| Box::new(preact_resnet1001(n, d)), 10_327_706, PREACT),
 ];
+
+#[cfg(test)]
+mod table {
+    /// Every row builds with its stated parameter count, and the model API holds.
+    #[test]
+    fn every_variant_is_what_its_row_says() {
+        zoo_model::testing::check_table(super::VARIANTS, "resnet");
+    }
+}

@@ -23,10 +23,13 @@ pub const KEY_MAP: KeyMap = &[
 /// The shape of a ResNet-family network.
 #[derive(Clone, Debug)]
 pub struct ResNetConfig {
+    /// The variant's name (`resnet50`).
     pub name: String,
+    /// Basic blocks (ResNet-18/34) or bottlenecks (50 and deeper).
     pub block: BlockKind,
     /// Blocks per stage.
     pub layers: [usize; 4],
+    /// Number of output logits.
     pub num_classes: usize,
     /// Groups of every 3×3 bottleneck convolution (ResNeXt's cardinality).
     pub groups: usize,
@@ -35,6 +38,7 @@ pub struct ResNetConfig {
 }
 
 impl ResNetConfig {
+    /// A plain ResNet: no groups, width 64 per group.
     pub fn new(name: &str, block: BlockKind, layers: [usize; 4], num_classes: usize) -> Self {
         Self {
             name: name.to_string(),
@@ -46,12 +50,14 @@ impl ResNetConfig {
         }
     }
 
+    /// ResNeXt and Wide-ResNet: `groups` paths of `width_per_group` at the first stage.
     pub fn with_groups(mut self, groups: usize, width_per_group: usize) -> Self {
         self.groups = groups;
         self.width_per_group = width_per_group;
         self
     }
 
+    /// Builds the network, initialised as torchvision's.
     pub fn init(&self, device: &Device) -> ResNet {
         let block = |in_channels, planes, stride| BlockConfig {
             kind: self.block,
@@ -87,14 +93,23 @@ impl ResNetConfig {
 /// A ResNet, ResNeXt or Wide-ResNet. Field names are torchvision's state-dict keys.
 #[derive(Module, Debug)]
 pub struct ResNet {
+    /// 7×7 stride-2 stem convolution to 64 maps.
     pub conv1: Conv2d,
+    /// BN after the stem, followed by ReLU.
     pub bn1: BatchNorm,
+    /// 3×3 stride-2 max-pool.
     pub maxpool: MaxPool2d,
+    /// Stage 1, 1/4 resolution (64 planes).
     pub layer1: Vec<Block>,
+    /// Stage 2, 1/8 resolution (128 planes).
     pub layer2: Vec<Block>,
+    /// Stage 3, 1/16 resolution (256 planes).
     pub layer3: Vec<Block>,
+    /// Stage 4, 1/32 resolution (512 planes).
     pub layer4: Vec<Block>,
+    /// The classifier on the pooled features.
     pub fc: Linear,
+    /// The variant's name, for messages; not a weight.
     #[module(skip)]
     pub variant: String,
 }

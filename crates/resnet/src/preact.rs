@@ -28,9 +28,12 @@ pub const PREACT_KEY_MAP: KeyMap = &[
     (r"\.block(\d+)\.", ".$1."),
 ];
 
+/// The shape of a pre-activation ResNet or Wide-ResNet for CIFAR.
 #[derive(Clone, Debug)]
 pub struct PreActResNetConfig {
+    /// The variant's name (`preact_resnet164`, `wrn_28_10`).
     pub name: String,
+    /// Basic units or bottlenecks.
     pub block: BlockKind,
     /// Units per group.
     pub units: usize,
@@ -38,6 +41,7 @@ pub struct PreActResNetConfig {
     pub widths: [usize; 3],
     /// Dropout between the two convolutions of basic units (WRN).
     pub dropout: f64,
+    /// Number of output logits.
     pub num_classes: usize,
 }
 
@@ -68,6 +72,7 @@ impl PreActResNetConfig {
         self
     }
 
+    /// Builds the network for 32×32 inputs.
     pub fn init(&self, device: &Device) -> PreActResNet {
         let unit = |c_in, c_out, stride| match self.block {
             BlockKind::Basic => {
@@ -101,14 +106,22 @@ impl PreActResNetConfig {
     }
 }
 
+/// A pre-activation ResNet: 3×3 stem, three groups of units, BN-ReLU, global pooling, `fc`.
 #[derive(Module, Debug)]
 pub struct PreActResNet {
+    /// 3×3 stem convolution to 16 maps.
     pub conv0: Conv2d,
+    /// First group, at 32×32.
     pub group0: Vec<PreActUnit>,
+    /// Second group, at 16×16.
     pub group1: Vec<PreActUnit>,
+    /// Third group, at 8×8.
     pub group2: Vec<PreActUnit>,
+    /// Final BN, followed by ReLU and global pooling.
     pub bn: BatchNorm,
+    /// The classifier.
     pub fc: Linear,
+    /// The variant's name, for messages; not a weight.
     #[module(skip)]
     pub variant: String,
 }

@@ -1,5 +1,14 @@
 //! ResNeXt (Xie et al. 2017, "Aggregated Residual Transformations"): ResNet bottlenecks whose
 //! 3×3 convolution is split into `groups` paths. The same networks as torchvision's.
+//!
+//! ```
+//! use zoo_model::ModelObject;
+//! let device = burn::tensor::Device::default();
+//! let model = zoo_resnext::resnext50_32x4d(1000, &device);
+//! assert_eq!(model.parameter_count(), 25_028_904); // torchvision's figure
+//! ```
+
+#![warn(missing_docs)]
 
 pub use zoo_resnet::{KEY_MAP, ResNet, ResNetConfig};
 
@@ -49,3 +58,12 @@ pub static VARIANTS: &[zoo_model::VariantSpec] = &[
     zoo_model::VariantSpec::torchvision("resnext101_32x8d", "resnext", |n, d| Box::new(resnext101_32x8d(n, d)), 88_791_336),
     zoo_model::VariantSpec::torchvision("resnext101_64x4d", "resnext", |n, d| Box::new(resnext101_64x4d(n, d)), 83_455_272),
 ];
+
+#[cfg(test)]
+mod table {
+    /// Every row builds with its stated parameter count, and the model API holds.
+    #[test]
+    fn every_variant_is_what_its_row_says() {
+        zoo_model::testing::check_table(super::VARIANTS, "resnext");
+    }
+}

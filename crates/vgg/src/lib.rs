@@ -3,6 +3,17 @@
 //! after each convolution, as torchvision builds them. Fields are torchvision's
 //! `nn.Sequential`s (`features.N` counts ReLU and pooling entries), so its checkpoints load
 //! with no key map.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use zoo_model::Classifier;
+//! let device = Device::default();
+//! let model = zoo_vgg::vgg11(10, &device);
+//! let features = model.forward_features(Tensor::zeros([1, 3, 64, 64], &device));
+//! assert_eq!(features.dims(), [1, 512, 2, 2]); // before the 7×7 adaptive pool
+//! ```
+
+#![warn(missing_docs)]
 
 pub use zoo_model::SequentialNet;
 use zoo_model::VariantSpec;
@@ -14,7 +25,9 @@ use zoo_blocks::{ConvSpec, HeadLayer, Layer, batch_norm, linear_normal};
 /// A 3×3 convolution of this many output channels, or (`M`) a 2×2 max-pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entry {
+    /// 3×3 convolution, padding 1, to this many channels (then BatchNorm if asked, and ReLU).
     Conv(usize),
+    /// 2×2 max-pool, stride 2.
     M,
 }
 
@@ -23,31 +36,41 @@ use Entry::{Conv as C, M};
 /// The paper's configurations, as torchvision's `cfgs`.
 #[rustfmt::skip]
 pub const A: &[Entry] = &[C(64), M, C(128), M, C(256), C(256), M, C(512), C(512), M, C(512), C(512), M];
+/// Configuration B (VGG-13).
 #[rustfmt::skip]
 pub const B: &[Entry] = &[
     C(64), C(64), M, C(128), C(128), M, C(256), C(256), M, C(512), C(512), M, C(512), C(512), M,
 ];
+/// Configuration D (VGG-16).
 #[rustfmt::skip]
 pub const D: &[Entry] = &[
     C(64), C(64), M, C(128), C(128), M, C(256), C(256), C(256), M, C(512), C(512), C(512), M,
     C(512), C(512), C(512), M,
 ];
+/// Configuration E (VGG-19).
 #[rustfmt::skip]
 pub const E: &[Entry] = &[
     C(64), C(64), M, C(128), C(128), M, C(256), C(256), C(256), C(256), M, C(512), C(512), C(512),
     C(512), M, C(512), C(512), C(512), C(512), M,
 ];
 
+/// The shape of a VGG.
 #[derive(Clone, Debug)]
 pub struct VggConfig {
+    /// The variant's name (`vgg16_bn`).
     pub name: String,
+    /// The feature stack: one of [`A`], [`B`], [`D`], [`E`] or a custom list.
     pub layers: &'static [Entry],
+    /// BatchNorm after every convolution (the `_bn` variants).
     pub batch_norm: bool,
+    /// Dropout after each of the two hidden classifier layers.
     pub dropout: f64,
+    /// Number of output logits.
     pub num_classes: usize,
 }
 
 impl VggConfig {
+    /// Dropout 0.5, as torchvision.
     pub fn new(name: &str, layers: &'static [Entry], batch_norm: bool, num_classes: usize) -> Self {
         Self {
             name: name.into(),
@@ -58,6 +81,7 @@ impl VggConfig {
         }
     }
 
+    /// Builds the network, initialised as torchvision's: `[n, 3, 224, 224]` → logits.
     pub fn init(&self, device: &Device) -> Vgg {
         let mut features = Vec::new();
         let mut c_in = 3;
@@ -123,3 +147,12 @@ pub static VARIANTS: &[VariantSpec] = &[
     VariantSpec::torchvision("vgg16_bn", "vgg", |n, d| Box::new(vgg16_bn(n, d)), 138_365_992),
     VariantSpec::torchvision("vgg19_bn", "vgg", |n, d| Box::new(vgg19_bn(n, d)), 143_678_248),
 ];
+
+#[cfg(test)]
+mod table {
+    /// Every row builds with its stated parameter count, and the model API holds.
+    #[test]
+    fn every_variant_is_what_its_row_says() {
+        zoo_model::testing::check_table(super::VARIANTS, "vgg");
+    }
+}

@@ -10,22 +10,46 @@ pub const MAX_SIDE: u32 = 16_384;
 /// Largest decoding buffer accepted.
 pub const MAX_ALLOC: u64 = 1 << 30;
 
+/// Why a file did not become an image, naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
+    /// The file could not be opened or read.
     #[error("cannot open {}: {source}", path.display())]
     Open {
+        /// The file.
         path: PathBuf,
+        /// The underlying error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is empty.
     #[error("{}: empty file, not an image", path.display())]
-    Empty { path: PathBuf },
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file's header is neither PNG nor JPEG.
     #[error("{}: not a PNG or JPEG image", path.display())]
-    UnknownFormat { path: PathBuf },
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The image exceeds [`MAX_SIDE`] or [`MAX_ALLOC`] (or the JPEG file size limit).
     #[error("{}: image is larger than the {MAX_SIDE}×{MAX_SIDE} / 1 GiB limit: {reason}", path.display())]
-    TooLarge { path: PathBuf, reason: String },
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// What exceeds the limit.
+        reason: String,
+    },
+    /// The decoder rejected the data (truncated or corrupt file).
     #[error("{}: cannot decode the image: {reason}", path.display())]
-    Decode { path: PathBuf, reason: String },
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's message.
+        reason: String,
+    },
 }
 
 fn decode(path: &Path) -> Result<image::DynamicImage, ImageError> {

@@ -18,6 +18,8 @@
 //! # Ok::<(), zoo_vision::ImageError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod image;
 pub mod transform;
 #[cfg(feature = "libjpeg-turbo")]

@@ -9,7 +9,9 @@ use image::RgbImage;
 /// Pillow's resampling filters (`Image.Resampling`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Filter {
+    /// Pillow's `BILINEAR` (triangle filter), torchvision's default.
     Bilinear,
+    /// Pillow's `BICUBIC` (a = −0.5), as timm's presets use.
     Bicubic,
 }
 
@@ -39,8 +41,11 @@ pub struct Transform {
     pub resize: u32,
     /// The side of the square center crop.
     pub crop: u32,
+    /// The resampling filter of the resize.
     pub filter: Filter,
+    /// Per-channel RGB mean subtracted, of pixels in [0, 1].
     pub mean: [f32; 3],
+    /// Per-channel RGB standard deviation divided by.
     pub std: [f32; 3],
 }
 

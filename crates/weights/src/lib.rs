@@ -4,6 +4,19 @@
 //! Burn's burnpack files and the weights of ONNX models (matched by graph structure), checks every tensor's name and shape against the model before
 //! touching it, and only then applies them: a load either returns a complete model or a
 //! [`LoadError`] that says what did not fit. [`save`] writes burnpack.
+//!
+//! ```no_run
+//! use zoo_weights::{ImportOptions, ZooModel};
+//! # fn demo<M: ZooModel>(model: M) -> Result<(), zoo_weights::LoadError> {
+//! // Any zoo model: names and shapes are checked before a tensor is applied.
+//! let options = ImportOptions { skip: vec![r"^fc\.".into()], ..Default::default() };
+//! let (model, report) = model.load_weights_with_report("checkpoint.pth", &options)?;
+//! println!("{report}"); // left out 2 tensors of the file: fc.bias, fc.weight
+//! model.save_weights("model.bpk")?;
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
 
 mod conform;
 mod error;

@@ -2,6 +2,15 @@
 //! ImageNet variants, which are
 //! torchvision's `wide_resnet50_2`/`wide_resnet101_2`: ResNet bottlenecks whose inner
 //! 3×3 width is doubled (`width_per_group = 128`), outer widths unchanged.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! let device = Device::default();
+//! let model = zoo_wrn::wide_resnet_config(16, 4, 10).with_dropout(0.3).init(&device); // WRN-16-4
+//! assert_eq!(model.forward(Tensor::zeros([1, 3, 32, 32], &device)).dims(), [1, 10]);
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod cifar;
 
@@ -65,3 +74,12 @@ pub static VARIANTS: &[VariantSpec] = &[
     VariantSpec::cifar("wrn_28_10", "wrn", |n, d| Box::new(wrn_28_10(n, d)), 36_479_194, WRN).with_input(CIFAR),
     VariantSpec::cifar("wrn_40_4", "wrn", |n, d| Box::new(wrn_40_4(n, d)), 8_949_210, WRN).with_input(CIFAR),
 ];
+
+#[cfg(test)]
+mod table {
+    /// Every row builds with its stated parameter count, and the model API holds.
+    #[test]
+    fn every_variant_is_what_its_row_says() {
+        zoo_model::testing::check_table(super::VARIANTS, "wrn");
+    }
+}

@@ -4,6 +4,17 @@
 //! two separable convolutions to 2048 maps), global pooling and `fc`. Equal to timm's
 //! `legacy_xception` (the Cadene port of the Keras weights): 299×299 input normalised with
 //! mean = std = 0.5; field names are timm's, except that `block1…block12` form a `Vec`.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use zoo_model::Classifier;
+//! let device = Device::default();
+//! let model = zoo_xception::xception(1000, &device);
+//! let stages: Vec<String> = model.feature_info().iter().map(|f| f.module.clone()).collect();
+//! assert_eq!(stages, ["act2", "block2.rep.0", "block3.rep.0", "block12.rep.0", "act4"]);
+//! ```
+
+#![warn(missing_docs)]
 
 use burn::module::Module;
 use burn::nn::conv::Conv2d;
@@ -23,6 +34,7 @@ pub const KEY_MAP: KeyMap = &[(r"^block(?P<dec>\d+)\.", "blocks.$dec.")];
 
 /// Mean and standard deviation of the input normalisation (per channel, of pixels in [0, 1]).
 pub const MEAN: [f32; 3] = [0.5; 3];
+/// See [`MEAN`].
 pub const STD: [f32; 3] = [0.5; 3];
 /// The input resolution of the published weights.
 pub const INPUT_SIZE: usize = 299;
@@ -33,8 +45,11 @@ pub const INPUT_SIZE: usize = 299;
 #[derive(Module, Debug)]
 pub struct XceptionBlock {
     // Declared in execution order (the ONNX importer matches layers in that order).
+    /// The residual branch: (ReLU, separable 3×3, BN) × reps, then the max-pool if strided.
     pub rep: Vec<Layer>,
+    /// Strided 1×1 shortcut convolution where the shape changes.
     pub skip: Option<Conv2d>,
+    /// BN after `skip`.
     pub skipbn: Option<BatchNorm>,
 }
 
@@ -77,6 +92,7 @@ impl XceptionBlock {
         Self { rep, skip, skipbn }
     }
 
+    /// `rep(x) + shortcut(x)`, no activation after the sum.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let shortcut = match (&self.skip, &self.skipbn) {
             (Some(conv), Some(bn)) => conv_fused(conv, Some(bn), x.clone(), None, false),
@@ -95,21 +111,33 @@ impl XceptionBlock {
     }
 }
 
+/// timm's `legacy_xception`: entry, middle and exit flows, global pooling, `fc`.
 #[derive(Module, Debug)]
 pub struct Xception {
+    /// 3×3 stride-2 stem convolution to 32 maps, no padding.
     pub conv1: Conv2d,
+    /// BN after `conv1`, followed by ReLU.
     pub bn1: BatchNorm,
+    /// 3×3 convolution to 64 maps, no padding.
     pub conv2: Conv2d,
+    /// BN after `conv2`, followed by ReLU.
     pub bn2: BatchNorm,
+    /// timm's `block1`…`block12`: three entry-flow, eight middle-flow, one exit-flow block.
     pub blocks: Vec<XceptionBlock>,
+    /// Separable 3×3, 1024 → 1536.
     pub conv3: SeparableConv2d,
+    /// BN after `conv3`, followed by ReLU.
     pub bn3: BatchNorm,
+    /// Separable 3×3, 1536 → 2048.
     pub conv4: SeparableConv2d,
+    /// BN after `conv4`, followed by ReLU and global pooling.
     pub bn4: BatchNorm,
+    /// 2048 → classes.
     pub fc: Linear,
 }
 
 impl Xception {
+    /// The network with `num_classes` outputs.
     pub fn new(num_classes: usize, device: &Device) -> Self {
         let block = |c_in, c_out, reps, stride, start_with_relu, grow_first| {
             XceptionBlock::new(
@@ -257,3 +285,12 @@ pub static VARIANTS: &[VariantSpec] = &[VariantSpec::torchvision(
     ..InputSpec::imagenet(INPUT_SIZE)
 })
 .with_reference(zoo_model::Reference::Timm("legacy_xception"))];
+
+#[cfg(test)]
+mod table {
+    /// Every row builds with its stated parameter count, and the model API holds.
+    #[test]
+    fn every_variant_is_what_its_row_says() {
+        zoo_model::testing::check_table(super::VARIANTS, "xception");
+    }
+}

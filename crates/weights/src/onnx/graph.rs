@@ -10,35 +10,50 @@ use super::proto::{Attribute, GraphProto, NodeProto, Result, TensorProto};
 /// A float tensor read from the graph.
 #[derive(Clone, Debug)]
 pub struct Data {
+    /// The shape.
     pub dims: Vec<usize>,
+    /// The values, row-major.
     pub values: Vec<f32>,
     /// The initializer's name (a hint only: exporters often rename).
     pub name: String,
 }
 
+/// What a weight layer is, with its tensors.
 #[derive(Clone, Debug)]
 pub enum Kind {
+    /// A convolution (`Conv`).
     Conv {
+        /// `[out, in / groups, kh, kw]`.
         weight: Data,
+        /// One value per output channel, if any.
         bias: Option<Data>,
     },
+    /// A `BatchNormalization` node.
     BatchNorm {
+        /// γ.
         scale: Data,
+        /// β.
         bias: Data,
+        /// Running mean.
         mean: Data,
+        /// Running variance.
         var: Data,
     },
     /// Weight as `[out, in]`.
     Linear {
+        /// `[out, in]`.
         weight: Data,
+        /// One value per output, if any.
         bias: Option<Data>,
     },
 }
 
+/// One weight-carrying layer of the graph.
 #[derive(Clone, Debug)]
 pub struct OnnxLayer {
     /// `op_type` and node name, for messages.
     pub node: String,
+    /// What it is, with its tensors.
     pub kind: Kind,
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+/// Parse results; the error says what is malformed.
 pub type Result<T> = std::result::Result<T, String>;
 
 /// A field's payload.
@@ -96,11 +97,17 @@ fn push_varints(out: &mut Vec<i64>, v: Value) -> Result<()> {
 /// A tensor as stored: its data is decoded on demand.
 #[derive(Clone, Debug, Default)]
 pub struct TensorProto {
+    /// The initializer's name (`onnx::Conv_193`).
     pub name: String,
+    /// The shape.
     pub dims: Vec<i64>,
+    /// ONNX's `TensorProto.DataType` code (1 = FLOAT).
     pub data_type: i32,
+    /// `raw_data`: little-endian values, when stored that way.
     pub raw: Vec<u8>,
+    /// `float_data`: the values, when stored that way.
     pub floats: Vec<f32>,
+    /// `external_data` entries (`location`, `offset`, `length`) for values in another file.
     pub external: BTreeMap<String, String>,
 }
 
@@ -143,20 +150,31 @@ impl TensorProto {
     }
 }
 
+/// A node attribute, as far as the importer reads them.
 #[derive(Clone, Debug)]
 pub enum Attribute {
+    /// An `INT` attribute.
     Int(i64),
+    /// A `FLOAT` attribute.
     Float(f32),
+    /// A `TENSOR` attribute (a `Constant` node's value).
     Tensor(TensorProto),
+    /// Any other kind, ignored.
     Other,
 }
 
+/// One node of the graph.
 #[derive(Clone, Debug, Default)]
 pub struct NodeProto {
+    /// The node's name (may be empty).
     pub name: String,
+    /// The operator (`Conv`, `Gemm`, …).
     pub op_type: String,
+    /// Names of the values it reads, in order.
     pub inputs: Vec<String>,
+    /// Names of the values it writes.
     pub outputs: Vec<String>,
+    /// Attributes by name.
     pub attributes: BTreeMap<String, Attribute>,
 }
 
@@ -180,6 +198,7 @@ impl NodeProto {
         Ok(n)
     }
 
+    /// An integer attribute, or `default` when absent.
     pub fn int(&self, name: &str, default: i64) -> i64 {
         match self.attributes.get(name) {
             Some(Attribute::Int(i)) => *i,
@@ -187,6 +206,7 @@ impl NodeProto {
         }
     }
 
+    /// A float attribute, or `default` when absent.
     pub fn float(&self, name: &str, default: f32) -> f32 {
         match self.attributes.get(name) {
             Some(Attribute::Float(x)) => *x,
@@ -210,9 +230,12 @@ fn parse_attribute(buf: &[u8]) -> Result<(String, Attribute)> {
     Ok((name, attr))
 }
 
+/// The parts of a `GraphProto` the importer reads.
 #[derive(Clone, Debug, Default)]
 pub struct GraphProto {
+    /// Nodes, in the file's (topological) order.
     pub nodes: Vec<NodeProto>,
+    /// The graph's stored tensors.
     pub initializers: Vec<TensorProto>,
 }
 
