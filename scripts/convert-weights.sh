@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Convert every checkpoint in a folder to Burn's format and print a table of what was done.
 #
-#   scripts/convert-weights.sh [--model NAME] IN_DIR OUT_DIR
+#   scripts/convert-weights.sh [--model NAME] IN_DIR OUT_DIR     (--model first, if given)
 #
 # Each .pth/.pt/.th/.safetensors/.onnx file in IN_DIR is converted with `zoo convert` to
 # OUT_DIR/<stem>.bpk (OUT_DIR must differ from IN_DIR: inputs are never written over or beside).
@@ -28,11 +28,13 @@ else
   cargo build --manifest-path "$manifest" --release -q -p zoo-cli || exit 1
   zoo=(cargo run --manifest-path "$manifest" --release -q -p zoo-cli --)
 fi
-variants=$("${zoo[@]}" list --json | sed -n 's/.*"variant":"\([^"]*\)".*/\1/p')
+listing=$("${zoo[@]}" list --json) || { echo "zoo list failed: cannot check model names" >&2; exit 2; }
+variants=$(printf '%s\n' "$listing" | sed -n 's/.*"variant":"\([^"]*\)".*/\1/p')
 
 row() { printf '%-40s %-18s %12s  %-7s %s\n' "$@"; }
 row file model parameters status "output / reason"
 failed=0
+written=()
 for f in "$in_dir"/*; do
   [ -f "$f" ] || continue
   name=$(basename "$f")
@@ -42,12 +44,19 @@ for f in "$in_dir"/*; do
   esac
   stem="${name%.*}"
   model="${model_arg:-${stem%%-*}}"
-  if [ -z "$model_arg" ] && ! printf '%s\n' "$variants" | grep -qx -- "$model"; then
+  if [ -z "$model_arg" ] && ! printf '%s\n' "$variants" | grep -qxF -- "$model"; then
     failed=$((failed + 1))
     row "$name" "?" - FAILED "\`$model\` (from the file name) is not a variant: pass --model"
     continue
   fi
   out="$out_dir/$stem.bpk"
+  # x.pth and x.safetensors would both become x.bpk: the second is refused, not written over.
+  if printf '%s\n' "${written[@]}" | grep -qxF -- "$out"; then
+    failed=$((failed + 1))
+    row "$name" "$model" - FAILED "$out is another file's output (same stem): rename one"
+    continue
+  fi
+  written+=("$out")
   if log=$("${zoo[@]}" convert --model "$model" --from "$f" --to "$out" 2>&1); then
     params=$(printf '%s\n' "$log" | sed -n 's/.*: \([0-9]*\) parameters from.*/\1/p' | head -1)
     note=$(printf '%s\n' "$log" | sed -n 's/.*: \(left out .*\)/\1/p' | head -1)

@@ -18,8 +18,10 @@ pub use zoo_densenet as densenet;
 pub use zoo_googlenet as googlenet;
 pub use zoo_hub as hub;
 pub use zoo_lenet as lenet;
+pub use zoo_model as model;
 pub use zoo_model::{
-    Classifier, FeatureInfo, InputSpec, Labels, ModelError, ModelObject, Reference, VariantSpec,
+    Classifier, FeatureInfo, InputSpec, Labels, ModelError, ModelObject, Reference, Stages,
+    VariantSpec,
 };
 pub use zoo_resnet as resnet;
 pub use zoo_resnext as resnext;

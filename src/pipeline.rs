@@ -10,6 +10,9 @@ use zoo_vision::{Filter, ImageError, Transform, load_grey, load_rgb};
 
 use crate::pretrained::{PretrainedError, load_named, transform_of};
 
+/// Most images decoded at once: each may take up to the decoder's 1 GiB budget.
+pub const MAX_DECODERS: usize = 4;
+
 /// How an image file becomes the model's input.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Preprocess {
@@ -74,9 +77,10 @@ impl Preprocess {
 }
 
 impl Preprocess {
-    /// [`Preprocess::load`] of every path, spread over the zoo's threads, in order.
+    /// [`Preprocess::load`] of every path, spread over the zoo's threads (at most
+    /// [`MAX_DECODERS`] at once, each allowed the decoder's 1 GiB), in order.
     pub fn load_all(&self, paths: &[&Path]) -> Vec<Result<Vec<f32>, ImageError>> {
-        let threads = zoo_blocks::engine::threads().clamp(1, paths.len().max(1));
+        let threads = zoo_blocks::engine::threads().clamp(1, MAX_DECODERS.min(paths.len().max(1)));
         let per = paths.len().div_ceil(threads).max(1);
         std::thread::scope(|s| {
             let handles: Vec<_> = paths
@@ -155,8 +159,20 @@ pub fn open(
     weights: Option<&str>,
     device: &Device,
 ) -> Result<Pipeline, PretrainedError> {
+    open_with_classes(name, weights, None, device)
+}
+
+/// [`open`] for a weights file with another number of classes than the variant's reference
+/// (a fine-tuned head: `zoo convert --num-classes N --skip '^fc\.'`); its outputs are named
+/// by index unless they are the variant's label set.
+pub fn open_with_classes(
+    name: &str,
+    weights: Option<&str>,
+    num_classes: Option<usize>,
+    device: &Device,
+) -> Result<Pipeline, PretrainedError> {
     let spec = crate::variant(name).ok_or_else(|| crate::UnknownModel(name.to_string()))?;
-    let (mut model, entry) = load_named(spec, weights, device)?;
+    let (mut model, entry) = load_named(spec, weights, num_classes, device)?;
     model.fuse_batch_norm();
     let preprocess = Preprocess::for_variant(spec, entry);
     let names = spec.labels.names();
@@ -194,33 +210,43 @@ impl Pipeline {
         ))
     }
 
-    /// The `k` most probable classes of each row of `logits`; refuses non-finite outputs.
+    /// The `k` most probable classes of each row of `logits` (one row per image); refuses
+    /// non-finite outputs, naming `path`.
     pub fn top_k(
         &self,
         path: &Path,
         logits: Tensor<2>,
         k: usize,
-    ) -> Result<Vec<Prediction>, ClassifyError> {
+    ) -> Result<Vec<Vec<Prediction>>, ClassifyError> {
+        let [_, classes] = logits.dims();
         let probs = softmax(logits, 1)
             .into_data()
             .try_to_vec::<f32>()
             .unwrap_or_default();
-        if probs.is_empty() || probs.iter().any(|p| !p.is_finite()) {
+        if probs.is_empty() || classes == 0 || probs.iter().any(|p| !p.is_finite()) {
             return Err(ClassifyError::NotFinite {
                 path: path.display().to_string(),
             });
         }
-        let mut ranked: Vec<(usize, f32)> = probs.into_iter().enumerate().collect();
+        Ok(probs.chunks(classes).map(|row| self.rank(row, k)).collect())
+    }
+
+    fn rank(&self, probs: &[f32], k: usize) -> Vec<Prediction> {
+        let mut ranked: Vec<(usize, f32)> = probs.iter().copied().enumerate().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         ranked.truncate(k.max(1));
-        Ok(ranked
+        ranked
             .into_iter()
             .map(|(index, probability)| Prediction {
                 index,
-                label: self.labels[index].clone(),
+                label: self
+                    .labels
+                    .get(index)
+                    .cloned()
+                    .unwrap_or_else(|| index.to_string()),
                 probability,
             })
-            .collect())
+            .collect()
     }
 
     /// The `k` most probable classes of one image file.
@@ -231,6 +257,7 @@ impl Pipeline {
         device: &Device,
     ) -> Result<Vec<Prediction>, ClassifyError> {
         let x = self.input(&[path], device)?;
-        self.top_k(path, self.model.forward(x), k)
+        let mut rows = self.top_k(path, self.model.forward(x), k)?;
+        Ok(rows.pop().unwrap_or_default())
     }
 }

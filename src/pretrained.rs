@@ -38,7 +38,26 @@ pub enum PretrainedError {
 pub fn pretrained(id: &str, device: &Device) -> Result<Box<dyn Classifier>, PretrainedError> {
     let (name, tag) = id.split_once('.').map_or((id, None), |(n, t)| (n, Some(t)));
     let v = crate::variant(name).ok_or_else(|| crate::UnknownModel(name.to_string()))?;
-    Ok(load_named(v, tag, device)?.0)
+    let entry = match (tag, v.embedded) {
+        (Some(_), _) => zoo_hub::find(id)?,
+        (None, Some(embedded)) if zoo_hub::find(name).is_err() => return Ok(embedded(device)?),
+        (None, _) => zoo_hub::find(name)?,
+    };
+    from_registry(v, entry, device)
+}
+
+/// `v` with the registry's `entry` loaded through the cache.
+fn from_registry(
+    v: &VariantSpec,
+    entry: &'static WeightEntry,
+    device: &Device,
+) -> Result<Box<dyn Classifier>, PretrainedError> {
+    via_cache(
+        entry,
+        || v.build_published(v.classes, device),
+        |m, path| m.load(path, &ImportOptions::default()).map(|(m, _)| m),
+        |m, path| m.save(path),
+    )
 }
 
 /// [`pretrained`] as the family's own type (`pretrained_as::<ResNet>("resnet50", &device)`).
@@ -82,7 +101,8 @@ fn via_cache<M>(
         }
     }
     let checkpoint = zoo_hub::fetch(entry)?;
-    let offline = std::env::var("ZOO_OFFLINE").is_ok_and(|v| v == "1");
+    let offline =
+        !cfg!(feature = "pretrained") || std::env::var("ZOO_OFFLINE").is_ok_and(|v| v == "1");
     let model = match load(build(), &checkpoint) {
         Ok(model) => model,
         // A verified checksum means the download is what was published: fetching it again
@@ -120,12 +140,14 @@ pub fn burnpack_path(entry: &WeightEntry) -> PathBuf {
 pub fn load_named(
     variant: &VariantSpec,
     weights: Option<&str>,
+    num_classes: Option<usize>,
     device: &Device,
 ) -> Result<(Box<dyn Classifier>, Option<&'static WeightEntry>), PretrainedError> {
     let default = zoo_hub::find(variant.name).ok();
+    let classes = num_classes.unwrap_or(variant.classes);
     let build = |entry: Option<&WeightEntry>| match entry {
-        Some(_) => variant.build_published(variant.classes, device),
-        None => variant.build(variant.classes, device),
+        Some(_) => variant.build_published(classes, device),
+        None => variant.build(classes, device),
     };
     // A path (an existing file, or anything with a folder or a weight-file extension) is a file;
     // a missing one is then reported as such rather than as an unknown registry name.
@@ -141,6 +163,7 @@ pub fn load_named(
     }
     if weights.is_none()
         && default.is_none()
+        && num_classes.is_none_or(|n| n == variant.classes)
         && let Some(embedded) = variant.embedded
     {
         return Ok((embedded(device)?, None));
@@ -152,13 +175,16 @@ pub fn load_named(
         Some(id) if id.contains('.') => zoo_hub::find(id)?,
         Some(name) => zoo_hub::find(&format!("{}.{name}", variant.name))?,
     };
-    let model = via_cache(
-        entry,
-        || build(Some(entry)),
-        |m, path| m.load(path, &ImportOptions::default()).map(|(m, _)| m),
-        |m, path| m.save(path),
-    )?;
-    Ok((model, Some(entry)))
+    if classes != variant.classes {
+        return Err(HubError::UnknownWeights {
+            id: format!(
+                "{} with {classes} classes (published weights have {}: pass a file)",
+                entry.id, variant.classes
+            ),
+        }
+        .into());
+    }
+    Ok((from_registry(variant, entry, device)?, Some(entry)))
 }
 
 /// The preprocessing `entry`'s weights expect, as a [`zoo_vision::Transform`].

@@ -24,13 +24,19 @@ pub fn finite_output(path: &Path, values: &[f32]) -> Result<(), String> {
     Ok(())
 }
 
-/// The files to classify: each file as given, each folder's files (recursively, sorted).
+/// The files to classify: each file as given, and each folder's PNG and JPEG files
+/// (recursively, sorted; links are not followed, so a link to a parent cannot loop).
 pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for input in inputs {
         if input.is_dir() {
             let mut found = Vec::new();
             walk(input, &mut found)?;
+            if found.is_empty() {
+                return Err(
+                    format!("{}: no PNG or JPEG images in the folder", input.display()).into(),
+                );
+            }
             found.sort();
             out.extend(found);
         } else {
@@ -40,13 +46,23 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
+fn is_image(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["png", "jpg", "jpeg"].contains(&e.to_ascii_lowercase().as_str()))
+}
+
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for entry in entries {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+        let path = entry.path();
+        if kind.is_dir() {
             walk(&path, out)?;
-        } else if path.is_file() {
+        } else if kind.is_file() && is_image(&path) {
             out.push(path);
         }
     }
@@ -61,6 +77,7 @@ pub fn run(
     as_json: bool,
     model: Option<&str>,
     weights: Option<&str>,
+    num_classes: Option<usize>,
 ) -> Result<(usize, usize), Error> {
     // A weights file with no model to put it in would be ignored: answering with the embedded
     // model instead would be a silent wrong answer.
@@ -72,7 +89,7 @@ pub fn run(
     }
     let device = Device::default();
     let name = model.unwrap_or(DEFAULT_MODEL);
-    let pipeline = burn_zoo::open(name, weights, &device)?;
+    let pipeline = burn_zoo::pipeline::open_with_classes(name, weights, num_classes, &device)?;
     eprintln!(
         "{name} ({}), preprocessing: {}",
         pipeline.weights, pipeline.preprocess
@@ -93,7 +110,7 @@ pub fn run(
                 bar.suspend(|| {
                     crate::out::line(format_args!(
                         "{}",
-                        json!({"image": path, "predictions": preds})
+                        json!({"image": path.to_string_lossy(), "predictions": preds})
                     ))
                 })?;
             }
@@ -112,7 +129,7 @@ pub fn run(
                     bar.suspend(|| {
                         crate::out::line(format_args!(
                             "{}",
-                            json!({"image": path, "error": e.to_string()})
+                            json!({"image": path.to_string_lossy(), "error": e.to_string()})
                         ))
                     })?;
                 } else {

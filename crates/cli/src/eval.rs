@@ -36,6 +36,9 @@ pub struct Args {
     /// Print each image's label and top-5 classes as it is evaluated.
     #[arg(long)]
     pub per_image: bool,
+    /// Outputs of a weights file with another head than the reference's (a fine-tuned model).
+    #[arg(long)]
+    pub num_classes: Option<usize>,
 }
 
 /// A standard deviation per channel: each must be positive (0 would divide by zero).
@@ -167,7 +170,12 @@ fn override_normalisation(p: &mut Preprocess, args: &Args) {
 /// Evaluates the model on every sample (in batches) and prints top-1/top-5 accuracy.
 pub fn run(args: Args) -> Result<(), Error> {
     let device = Device::default();
-    let mut pipeline = burn_zoo::open(&args.model, args.weights.as_deref(), &device)?;
+    let mut pipeline = burn_zoo::pipeline::open_with_classes(
+        &args.model,
+        args.weights.as_deref(),
+        args.num_classes,
+        &device,
+    )?;
     override_normalisation(&mut pipeline.preprocess, &args);
     eprintln!("preprocessing: {}", pipeline.preprocess);
     let classes = pipeline.model.num_classes();
@@ -223,7 +231,7 @@ pub fn run(args: Args) -> Result<(), Error> {
             top1 += hit1 as usize;
             top5 += best.contains(label) as usize;
             if args.json {
-                let row = serde_json::json!({"image": path, "label": label, "top5": best,
+                let row = serde_json::json!({"image": path.to_string_lossy(), "label": label, "top5": best,
                     "top1_correct": hit1, "top5_correct": best.contains(label)});
                 bar.suspend(|| crate::out::line(format_args!("{row}")))?;
             } else if args.per_image {

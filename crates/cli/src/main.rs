@@ -50,6 +50,10 @@ enum Command {
         /// Machine-readable output: one JSON object per image, as each is classified.
         #[arg(long)]
         json: bool,
+        /// Outputs of a weights file with another head than the reference's (a fine-tuned
+        /// model); they are named by index.
+        #[arg(long)]
+        num_classes: Option<usize>,
     },
     /// Every variant with its family, parameters, input size and published weights.
     List {
@@ -148,9 +152,16 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             weights,
             top_k,
             json,
+            num_classes,
         } => {
-            let (failed, total) =
-                classify::run(&images, top_k, json, model.as_deref(), weights.as_deref())?;
+            let (failed, total) = classify::run(
+                &images,
+                top_k,
+                json,
+                model.as_deref(),
+                weights.as_deref(),
+                num_classes,
+            )?;
             if failed > 0 {
                 return Err(format!("{failed} of {total} images could not be classified").into());
             }
@@ -200,7 +211,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 from.display(),
                 to.display()
             );
-            if !report.skipped.is_empty() {
+            if !report.skipped.is_empty()
+                || !report.initialised.is_empty()
+                || !report.converted.is_empty()
+            {
                 outln!("{model}: {report}");
             }
         }

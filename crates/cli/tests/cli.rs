@@ -226,14 +226,19 @@ fn convert_reports_left_out_tensors() {
             && out.contains("left out 18 tensors of the file: aux1."),
         "{out}"
     );
-    // Skipping the classifier leaves the model without one: refused, nothing written.
+    // Skipping the classifier keeps the model's own, initialised, and says so.
     std::fs::remove_file(&dst).unwrap();
-    let (ok, _, err) = run(args(&["--skip", r"^fc\."]));
+    let (ok, out, err) = run(args(&["--skip", r"^fc\."]));
+    assert!(ok, "{err}");
     assert!(
-        !ok && err.contains("tensors missing from the file") && err.contains("fc.weight"),
-        "{err}"
+        out.contains("kept 2 tensors of the model as initialised: fc.weight, fc.bias")
+            || out.contains("kept 2 tensors of the model as initialised: fc.bias, fc.weight"),
+        "{out}"
     );
-    assert!(!dst.exists());
+    assert!(dst.exists());
+    // A pattern that matches nothing of the file or the model changes nothing.
+    let (ok, out, err) = run(args(&["--skip", r"^nothing\."]));
+    assert!(ok && out.contains("left out 18 tensors"), "{out}{err}");
 }
 
 fn shared_data() -> Option<std::path::PathBuf> {
@@ -834,20 +839,80 @@ fn eval_and_classify_take_greyscale_models_and_folders() {
     assert!(rows[..n].iter().all(|r| r["top1_correct"] == true), "{out}");
     assert_eq!(rows[n]["summary"]["top1"], n);
     assert_eq!(rows[n]["summary"]["weights"], "embedded");
-    // classify walks the folder (labels.tsv is not an image: one failure, named).
+    // classify walks the folder's images (labels.tsv is not one), and with a fine-tuned head
+    // of 10 outputs named by index when asked for another class count.
     let (ok, out, err) = zoo(&["classify", "--json", data]);
-    assert!(
-        !ok && err.contains(&format!("1 of {} images", n + 1)),
-        "{err}"
-    );
+    assert!(ok, "{err}");
     assert_eq!(
         out.lines().filter(|l| l.contains("predictions")).count(),
         n,
         "{out}"
     );
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (ok, _, err) = zoo(&["classify", empty.to_str().unwrap()]);
+    assert!(!ok && err.contains("no PNG or JPEG images"), "{err}");
+}
+
+/// A fine-tuned head end to end: `zoo convert --num-classes 5 --skip '^fc\.'` keeps the
+/// backbone and a fresh 5-class head; `zoo classify --num-classes 5` runs it, classes by index.
+#[test]
+fn a_converted_five_class_model_classifies_with_num_classes() {
+    let Some(shared) = shared_data() else { return };
+    let weights = fixtures_dir().join("resnet18/weights.pth");
+    if !weights.exists() {
+        eprintln!("skipped: {} absent", weights.display());
+        return;
+    }
+    let tmp = scratch_dir();
+    std::fs::create_dir_all(tmp.path()).unwrap();
+    let bpk = tmp.path().join("resnet18-5.bpk");
+    let (ok, out, err) = zoo(&[
+        "convert",
+        "--model",
+        "resnet18",
+        "--from",
+        weights.to_str().unwrap(),
+        "--to",
+        bpk.to_str().unwrap(),
+        "--num-classes",
+        "5",
+        "--skip",
+        r"^fc\.",
+    ]);
+    assert!(ok && out.contains("as initialised"), "{out}{err}");
+    let image = shared.join("imagenet-val10/ILSVRC2012_val_00000001.JPEG");
+    let args = [
+        "classify",
+        "--model",
+        "resnet18",
+        "--weights",
+        bpk.to_str().unwrap(),
+        "--json",
+    ];
+    let (ok, _, err) = zoo(&[&args[..], &[image.to_str().unwrap()]].concat());
     assert!(
-        out.lines()
-            .any(|l| l.contains("labels.tsv") && l.contains("\"error\"")),
-        "{out}"
+        !ok && err.contains("file has [512, 5]"),
+        "without --num-classes the head does not fit: {err}"
+    );
+    let (ok, out, err) = zoo(&[
+        &args[..],
+        &[
+            "--num-classes",
+            "5",
+            "--top-k",
+            "9",
+            image.to_str().unwrap(),
+        ],
+    ]
+    .concat());
+    assert!(ok, "{err}");
+    let row: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let preds = row["predictions"].as_array().unwrap();
+    assert_eq!(preds.len(), 5);
+    assert!(
+        preds
+            .iter()
+            .all(|p| p["class"].as_str().unwrap().parse::<usize>().unwrap() < 5)
     );
 }

@@ -25,7 +25,7 @@ pub use imagenet::{
 };
 pub use layers::{BlockShape, DenseLayer, Transition, dense_block};
 
-use zoo_model::{Reference, VariantSpec};
+use zoo_model::{InputSpec, Reference, VariantSpec};
 
 const LIUZHUANG: Reference = Reference::Code(
     "liuzhuang13/DenseNet, models/densenet.lua (CIFAR branch)",
@@ -39,11 +39,11 @@ pub static VARIANTS: &[VariantSpec] = &[
     VariantSpec::torchvision("densenet161", "densenet", |n, d| Box::new(densenet161(n, d)), 28_681_000),
     VariantSpec::torchvision("densenet169", "densenet", |n, d| Box::new(densenet169(n, d)), 14_149_480),
     VariantSpec::torchvision("densenet201", "densenet", |n, d| Box::new(densenet201(n, d)), 20_013_928),
-    VariantSpec::cifar("densenet40_k12", "densenet", |n, d| Box::new(densenet40_k12(n, d)), 1_059_298, LIUZHUANG),
-    VariantSpec::cifar("densenet100_k12", "densenet", |n, d| Box::new(densenet100_k12(n, d)), 7_083_538, LIUZHUANG),
-    VariantSpec::cifar("densenet_bc100_k12", "densenet", |n, d| Box::new(densenet_bc100_k12(n, d)), 769_162, LIUZHUANG),
-    VariantSpec::cifar("densenet_bc250_k24", "densenet", |n, d| Box::new(densenet_bc250_k24(n, d)), 15_324_406, LIUZHUANG),
-    VariantSpec::cifar("densenet_bc190_k40", "densenet", |n, d| Box::new(densenet_bc190_k40(n, d)), 25_624_430, LIUZHUANG),
+    VariantSpec::cifar("densenet40_k12", "densenet", |n, d| Box::new(densenet40_k12(n, d)), 1_059_298, LIUZHUANG).with_input(InputSpec::fb_cifar()),
+    VariantSpec::cifar("densenet100_k12", "densenet", |n, d| Box::new(densenet100_k12(n, d)), 7_083_538, LIUZHUANG).with_input(InputSpec::fb_cifar()),
+    VariantSpec::cifar("densenet_bc100_k12", "densenet", |n, d| Box::new(densenet_bc100_k12(n, d)), 769_162, LIUZHUANG).with_input(InputSpec::fb_cifar()),
+    VariantSpec::cifar("densenet_bc250_k24", "densenet", |n, d| Box::new(densenet_bc250_k24(n, d)), 15_324_406, LIUZHUANG).with_input(InputSpec::fb_cifar()),
+    VariantSpec::cifar("densenet_bc190_k40", "densenet", |n, d| Box::new(densenet_bc190_k40(n, d)), 25_624_430, LIUZHUANG).with_input(InputSpec::fb_cifar()),
 ];
 
 #[cfg(test)]

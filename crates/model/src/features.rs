@@ -65,6 +65,11 @@ impl Stages {
         self.wanted.iter().any(|&w| w > index)
     }
 
+    /// Whether stage `index` is wanted (models skip work done only for a stage's output).
+    pub fn wants(&self, index: usize) -> bool {
+        self.wanted.contains(&index)
+    }
+
     /// The collected maps, in the order they were asked for.
     ///
     /// # Panics

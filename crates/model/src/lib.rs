@@ -31,4 +31,4 @@ pub use classifier::{Classifier, ModelError, ModelObject};
 pub use features::{FeatureInfo, Stages};
 pub use labels::Labels;
 pub use sequential::SequentialNet;
-pub use spec::{Builder, Embedded, InputSpec, Reference, VariantSpec};
+pub use spec::{Builder, CIFAR_MEAN, CIFAR_STD, Embedded, InputSpec, Reference, VariantSpec};

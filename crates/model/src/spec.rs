@@ -21,7 +21,23 @@ pub struct InputSpec {
     pub std: &'static [f32],
 }
 
+/// CIFAR-10 channel means of fb.resnet.torch (of pixels / 255), which the pre-activation ResNet,
+/// WRN and DenseNet code bases all inherit.
+pub const CIFAR_MEAN: [f32; 3] = [125.3 / 255.0, 123.0 / 255.0, 113.9 / 255.0];
+/// CIFAR-10 channel standard deviations of fb.resnet.torch (of pixels / 255).
+pub const CIFAR_STD: [f32; 3] = [63.0 / 255.0, 62.1 / 255.0, 66.7 / 255.0];
+
 impl InputSpec {
+    /// 32×32 RGB with fb.resnet.torch's CIFAR-10 statistics.
+    pub const fn fb_cifar() -> Self {
+        Self {
+            channels: 3,
+            size: 32,
+            mean: &CIFAR_MEAN,
+            std: &CIFAR_STD,
+        }
+    }
+
     /// An RGB input of this side, with ImageNet's statistics.
     pub const fn imagenet(size: usize) -> Self {
         Self {

@@ -67,7 +67,7 @@ pub fn resnet152(num_classes: usize, device: &Device) -> ResNet {
     .init(device)
 }
 
-use zoo_model::{Reference, VariantSpec};
+use zoo_model::{InputSpec, Reference, VariantSpec};
 
 const AKAMASTER: Reference = Reference::Code(
     "akamaster/pytorch_resnet_cifar10 (option-A shortcuts)",
@@ -93,9 +93,9 @@ pub static VARIANTS: &[VariantSpec] = &[
     VariantSpec::cifar("resnet56", "resnet", |n, d| Box::new(resnet56(n, d)), 853_018, AKAMASTER),
     VariantSpec::cifar("resnet110", "resnet", |n, d| Box::new(resnet110(n, d)), 1_727_962, AKAMASTER),
     VariantSpec::cifar("resnet1202", "resnet", |n, d| Box::new(resnet1202(n, d)), 19_421_274, AKAMASTER),
-    VariantSpec::cifar("preact_resnet110", "resnet", |n, d| Box::new(preact_resnet110(n, d)), 1_730_522, PREACT),
-    VariantSpec::cifar("preact_resnet164", "resnet", |n, d| Box::new(preact_resnet164(n, d)), 1_703_258, PREACT),
-    VariantSpec::cifar("preact_resnet1001", "resnet", |n, d| Box::new(preact_resnet1001(n, d)), 10_327_706, PREACT),
+    VariantSpec::cifar("preact_resnet110", "resnet", |n, d| Box::new(preact_resnet110(n, d)), 1_730_522, PREACT).with_input(InputSpec::fb_cifar()),
+    VariantSpec::cifar("preact_resnet164", "resnet", |n, d| Box::new(preact_resnet164(n, d)), 1_703_258, PREACT).with_input(InputSpec::fb_cifar()),
+    VariantSpec::cifar("preact_resnet1001", "resnet", |n, d| Box::new(preact_resnet1001(n, d)), 10_327_706, PREACT).with_input(InputSpec::fb_cifar()),
 ];
 
 #[cfg(test)]

@@ -151,7 +151,9 @@ fn decode_jpeg(path: &Path, len: u64) -> Result<DynamicImage, ImageError> {
             "the file is truncated (no end-of-image marker after the scan)".into(),
         ));
     }
-    #[cfg(feature = "libjpeg-turbo")]
+    // libjpeg reports fatal errors by unwinding out of its C code: with panic = "abort" that
+    // would end the process, so such builds decode with zune.
+    #[cfg(all(feature = "libjpeg-turbo", panic = "unwind"))]
     if !matches!(input, ColorSpace::CMYK | ColorSpace::YCCK) {
         return crate::turbo::decode(&bytes).map_err(decode_error);
     }

@@ -22,7 +22,7 @@
 
 pub mod image;
 pub mod transform;
-#[cfg(feature = "libjpeg-turbo")]
+#[cfg(all(feature = "libjpeg-turbo", panic = "unwind"))]
 mod turbo;
 
 pub use crate::image::{ImageError, MAX_ALLOC, MAX_SIDE, load_grey, load_rgb};

@@ -46,6 +46,8 @@ pub struct LoadReport {
     /// Element-type conversions made to fit the model, e.g. `converted 161 tensors from f16
     /// to f32` for a half-precision checkpoint.
     pub converted: Vec<String>,
+    /// Tensors of the model a skip pattern named: left as initialised (a head to retrain).
+    pub initialised: Vec<String>,
 }
 
 impl std::fmt::Display for LoadReport {
@@ -59,6 +61,19 @@ impl std::fmt::Display for LoadReport {
                 if more > 0 {
                     write!(f, " and {more} more")?;
                 }
+            }
+        }
+        if !self.initialised.is_empty() {
+            let shown = self.initialised.iter().take(4).cloned().collect::<Vec<_>>();
+            let more = self.initialised.len().saturating_sub(4);
+            write!(
+                f,
+                "; kept {} tensors of the model as initialised: {}",
+                self.initialised.len(),
+                shown.join(", ")
+            )?;
+            if more > 0 {
+                write!(f, " and {more} more")?;
             }
         }
         for note in &self.converted {
@@ -130,7 +145,7 @@ pub fn load_with_report<M: Module>(
                 misfit: Box::new(misfit),
             },
         })?;
-        let (model, converted) =
+        let (model, converted, _) =
             apply_checked(model, model_name, path, format, tensors, true, &[])?;
         let report = LoadReport {
             converted,
@@ -150,10 +165,15 @@ pub fn load_with_report<M: Module>(
     let (skipped, kept): (BTreeMap<_, _>, BTreeMap<_, _>) = tensors
         .into_iter()
         .partition(|(name, _)| skip.iter().any(|re| re.is_match(name)));
-    let (model, converted) =
+    let (model, converted, initialised) =
         apply_checked(model, model_name, path, format, kept, pytorch_names, &skip)?;
     let skipped = skipped.into_keys().filter(|n| !is_ignorable(n)).collect();
-    Ok((model, LoadReport { skipped, converted }))
+    let report = LoadReport {
+        skipped,
+        converted,
+        initialised,
+    };
+    Ok((model, report))
 }
 
 /// Refuses, from its first bytes and its length, a file that cannot be of `format`, before
@@ -254,7 +274,7 @@ pub fn load_static<M: Module>(
         false,
         &[],
     )
-    .map(|(model, _)| model)
+    .map(|(model, _, _)| model)
 }
 
 /// Compares names, shapes, dtypes and values, and applies the tensors only when everything
@@ -267,7 +287,7 @@ fn apply_checked<M: Module>(
     tensors: BTreeMap<String, PackTensor>,
     pytorch_names: bool,
     keep: &[Regex],
-) -> Result<(M, Vec<String>), LoadError> {
+) -> Result<(M, Vec<String>, Vec<String>), LoadError> {
     // The model's own tensors that a skip pattern names keep their initialisation: a head
     // left out of the file to be retrained is not missing.
     let kept = |name: &str| keep.iter().any(|re| re.is_match(name));
@@ -279,6 +299,11 @@ fn apply_checked<M: Module>(
         }
     };
     let mut wanted = crate::shapes::expected(&model, Some(adapter(false)), pytorch_names);
+    let initialised: Vec<String> = wanted
+        .iter()
+        .filter(|t| kept(&t.name) && !is_ignorable(&t.name))
+        .map(|t| t.name.clone())
+        .collect();
     wanted.retain(|t| !kept(&t.name));
     let mismatch = compare(&wanted, &tensors);
     if !mismatch.is_empty() {
@@ -296,7 +321,18 @@ fn apply_checked<M: Module>(
         .collect();
     let mut model = model;
     let result = model.apply(incoming, None, Some(adapter(true)), pytorch_names);
-    let missing: Vec<_> = result.missing.iter().filter(|m| !kept(&m.0)).collect();
+    // Burn names norm parameters gamma/beta where the patterns use PyTorch's weight/bias.
+    let torch_name = |n: &str| {
+        n.strip_suffix(".gamma")
+            .map(|s| format!("{s}.weight"))
+            .or_else(|| n.strip_suffix(".beta").map(|s| format!("{s}.bias")))
+            .unwrap_or_else(|| n.to_string())
+    };
+    let missing: Vec<_> = result
+        .missing
+        .iter()
+        .filter(|m| !kept(&m.0) && !kept(&torch_name(&m.0)))
+        .collect();
     if !result.errors.is_empty() || !missing.is_empty() || !result.unused.is_empty() {
         // Validation above should make this unreachable; report rather than hand back a
         // partly loaded model.
@@ -314,7 +350,7 @@ fn apply_checked<M: Module>(
             reason,
         });
     }
-    Ok((model, converted))
+    Ok((model, converted, initialised))
 }
 
 /// Saves `model` as burnpack at `path`, atomically (a failed write leaves no partial file),

@@ -48,15 +48,9 @@ pub fn wide_resnet101_2(num_classes: usize, device: &Device) -> ResNet {
 
 use zoo_model::{InputSpec, Reference, VariantSpec};
 
-/// The official code's CIFAR-10 statistics (of pixels / 255).
-pub const CIFAR_MEAN: [f32; 3] = [125.3 / 255.0, 123.0 / 255.0, 113.9 / 255.0];
-/// The official code's CIFAR-10 standard deviations (of pixels / 255).
-pub const CIFAR_STD: [f32; 3] = [63.0 / 255.0, 62.1 / 255.0, 66.7 / 255.0];
-const CIFAR: InputSpec = InputSpec {
-    mean: &CIFAR_MEAN,
-    std: &CIFAR_STD,
-    ..InputSpec::imagenet(32)
-};
+/// The official code's CIFAR-10 statistics (fb.resnet.torch's, of pixels / 255).
+pub use zoo_model::{CIFAR_MEAN, CIFAR_STD};
+const CIFAR: InputSpec = InputSpec::fb_cifar();
 
 const WRN: Reference = Reference::Code(
     "szagoruyko/wide-residual-networks, resnet.py",

@@ -223,10 +223,16 @@ impl Classifier for Xception {
         }
         for (i, block) in self.blocks.iter().enumerate() {
             x = block.forward(x);
-            if let Some(k) = STAGE_AFTER.iter().position(|&b| b == i)
-                && !stages.offer(k + 1, &relu(x.clone()))
-            {
-                return;
+            if let Some(k) = STAGE_AFTER.iter().position(|&b| b == i) {
+                // The stage is the ReLU that opens the next block: computed only when asked.
+                let more = if stages.wants(k + 1) {
+                    stages.offer(k + 1, &relu(x.clone()))
+                } else {
+                    stages.offer(k + 1, &x)
+                };
+                if !more {
+                    return;
+                }
             }
         }
         let x = relu(self.bn3.forward(self.conv3.forward(x)));
