@@ -104,3 +104,42 @@ fn the_model_api_holds_for_every_model_type() {
         );
     }
 }
+
+/// The README's model tables state every variant, with the parameter count and crate of its
+/// row in the family's table.
+#[test]
+fn the_readme_tables_agree_with_the_variant_tables() {
+    let readme = include_str!("../README.md");
+    let mut seen = std::collections::BTreeSet::new();
+    for line in readme.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let name = cells[1].split('`').nth(1).unwrap_or_default();
+        let Some(v) = variant(name) else { continue };
+        seen.insert(v.name);
+        let params = cells
+            .iter()
+            .find_map(|c| {
+                c.replace(',', "")
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|_| c.contains(','))
+            })
+            .unwrap_or_else(|| panic!("README row of {name} has no parameter count: {line}"));
+        assert_eq!(params, v.params, "README parameters of {name}");
+        if let Some(krate) = cells.iter().find_map(|c| c.strip_prefix("`zoo-")) {
+            assert_eq!(
+                krate.trim_end_matches('`'),
+                v.family,
+                "README crate of {name}"
+            );
+        }
+    }
+    let missing: Vec<_> = variants()
+        .filter(|v| !seen.contains(v.name))
+        .map(|v| v.name)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "variants missing from the README's tables: {missing:?}"
+    );
+}

@@ -75,9 +75,8 @@ pub fn run(
     images: &[PathBuf],
     top_k: usize,
     as_json: bool,
-    model: Option<&str>,
-    weights: Option<&str>,
-    num_classes: Option<usize>,
+    (model, weights, num_classes): (Option<&str>, Option<&str>, Option<usize>),
+    preprocess: &crate::preprocess::Args,
 ) -> Result<(usize, usize), Error> {
     // A weights file with no model to put it in would be ignored: answering with the embedded
     // model instead would be a silent wrong answer.
@@ -89,7 +88,8 @@ pub fn run(
     }
     let device = Device::default();
     let name = model.unwrap_or(DEFAULT_MODEL);
-    let pipeline = burn_zoo::pipeline::open_with_classes(name, weights, num_classes, &device)?;
+    let mut pipeline = burn_zoo::pipeline::open_with_classes(name, weights, num_classes, &device)?;
+    preprocess.apply(&mut pipeline.preprocess)?;
     eprintln!(
         "{name} ({}), preprocessing: {}",
         pipeline.weights, pipeline.preprocess

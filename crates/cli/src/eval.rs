@@ -4,8 +4,9 @@ use crate::out::outln;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use burn_zoo::Preprocess;
+use burn_zoo::lenet::idx::Dataset;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,11 +25,8 @@ pub struct Args {
     pub limit: Option<usize>,
     #[arg(long, default_value_t = 16)]
     pub batch_size: usize,
-    /// Normalisation mean `R,G,B` (default: the weights', else the variant's).
-    #[arg(long, value_parser = parse_rgb)]
-    pub mean: Option<[f32; 3]>,
-    #[arg(long, value_parser = parse_std)]
-    pub std: Option<[f32; 3]>,
+    #[command(flatten)]
+    pub preprocess: crate::preprocess::Args,
     /// Machine-readable output: one JSON object per image as it is evaluated, then one with
     /// the totals.
     #[arg(long)]
@@ -39,33 +37,46 @@ pub struct Args {
     /// Outputs of a weights file with another head than the reference's (a fine-tuned model).
     #[arg(long)]
     pub num_classes: Option<usize>,
+    /// The split of an MNIST-style folder (`{split}-images-idx3-ubyte[.gz]` and labels).
+    #[arg(long, default_value = "t10k")]
+    pub split: String,
 }
 
-/// A standard deviation per channel: each must be positive (0 would divide by zero).
-fn parse_std(s: &str) -> Result<[f32; 3], String> {
-    let v = parse_rgb(s)?;
-    if v.iter().any(|&x| x <= 0.0) {
-        return Err(format!("`{s}`: each standard deviation must be positive"));
+/// Where the images come from: image files, or the arrays of an IDX split.
+enum Images {
+    Files,
+    Idx(Dataset),
+}
+
+/// An MNIST-style folder holds `{split}-images-idx3-ubyte` (or `.gz`).
+fn is_idx(data: &Path, split: &str) -> bool {
+    let base = format!("{split}-images-idx3-ubyte");
+    data.join(&base).exists() || data.join(format!("{base}.gz")).exists()
+}
+
+/// The IDX images at `indices` as the model's input: greyscale at the model's input size,
+/// normalised as the pipeline says.
+fn idx_batch(
+    ds: &Dataset,
+    indices: std::ops::Range<usize>,
+    preprocess: &Preprocess,
+    model: &str,
+    device: &Device,
+) -> Result<Tensor<4>, Error> {
+    match *preprocess {
+        Preprocess::Grey { size, mean, std } if (ds.rows, ds.cols) == (size, size) => {
+            let indices: Vec<usize> = indices.collect();
+            Ok(ds.batch(&indices, mean, std, device).0)
+        }
+        Preprocess::Grey { size, .. } => Err(format!(
+            "the IDX images are {}×{}; {model} takes {size}×{size}",
+            ds.rows, ds.cols
+        )
+        .into()),
+        Preprocess::Rgb(_) => {
+            Err(format!("IDX images are greyscale; {model} takes RGB images").into())
+        }
     }
-    Ok(v)
-}
-
-fn parse_rgb(s: &str) -> Result<[f32; 3], String> {
-    let v: Vec<f32> = s
-        .split(',')
-        .map(|x| {
-            x.trim()
-                .parse::<f32>()
-                .map_err(|e| format!("`{x}`: {e}"))
-                .and_then(|v| {
-                    v.is_finite()
-                        .then_some(v)
-                        .ok_or_else(|| format!("`{x}` is not a finite number"))
-                })
-        })
-        .collect::<Result<_, _>>()?;
-    v.try_into()
-        .map_err(|_| format!("`{s}` is not three numbers R,G,B"))
 }
 
 type Error = Box<dyn std::error::Error>;
@@ -153,20 +164,6 @@ pub fn samples(data: &Path, labels: Option<&Path>) -> Result<Samples, Error> {
     Ok((out, names))
 }
 
-/// `--mean`/`--std` over the pipeline's preprocessing (greyscale models take the first value).
-fn override_normalisation(p: &mut Preprocess, args: &Args) {
-    match p {
-        Preprocess::Rgb(t) => {
-            t.mean = args.mean.unwrap_or(t.mean);
-            t.std = args.std.unwrap_or(t.std);
-        }
-        Preprocess::Grey { mean, std, .. } => {
-            *mean = args.mean.map_or(*mean, |m| m[0]);
-            *std = args.std.map_or(*std, |s| s[0]);
-        }
-    }
-}
-
 /// Evaluates the model on every sample (in batches) and prints top-1/top-5 accuracy.
 pub fn run(args: Args) -> Result<(), Error> {
     let device = Device::default();
@@ -176,10 +173,24 @@ pub fn run(args: Args) -> Result<(), Error> {
         args.num_classes,
         &device,
     )?;
-    override_normalisation(&mut pipeline.preprocess, &args);
+    args.preprocess.apply(&mut pipeline.preprocess)?;
     eprintln!("preprocessing: {}", pipeline.preprocess);
     let classes = pipeline.model.num_classes();
-    let (mut items, folder_names) = samples(&args.data, args.labels.as_deref())?;
+    let (images, (mut items, folder_names)) = if is_idx(&args.data, &args.split) {
+        let ds = Dataset::open(&args.data, &args.split)?;
+        let file = args.data.join(format!("{}-images-idx3-ubyte", args.split));
+        let items = (0..ds.len())
+            .map(|i| {
+                (
+                    PathBuf::from(format!("{}#{i}", file.display())),
+                    ds.labels[i] as usize,
+                )
+            })
+            .collect();
+        (Images::Idx(ds), (items, Vec::new()))
+    } else {
+        (Images::Files, samples(&args.data, args.labels.as_deref())?)
+    };
     if let Some(n) = args.limit {
         items.truncate(n);
     }
@@ -210,11 +221,22 @@ pub fn run(args: Args) -> Result<(), Error> {
     );
     let (mut top1, mut top5) = (0usize, 0usize);
     let mut per_class: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
-    for chunk in items.chunks(args.batch_size.max(1)) {
-        let paths: Vec<&Path> = chunk.iter().map(|(p, _)| p.as_path()).collect();
+    let batch = args.batch_size.max(1);
+    for (b, chunk) in items.chunks(batch).enumerate() {
+        let x = match &images {
+            Images::Files => {
+                let paths: Vec<&Path> = chunk.iter().map(|(p, _)| p.as_path()).collect();
+                pipeline.input(&paths, &device)?
+            }
+            Images::Idx(ds) => {
+                let start = b * batch;
+                let range = start..start + chunk.len();
+                idx_batch(ds, range, &pipeline.preprocess, &args.model, &device)?
+            }
+        };
         let logits = pipeline
             .model
-            .forward(pipeline.input(&paths, &device)?)
+            .forward(x)
             .into_data()
             .convert::<f32>()
             .try_to_vec::<f32>()

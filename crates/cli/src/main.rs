@@ -17,6 +17,7 @@ mod classify;
 mod eval;
 mod info;
 mod out;
+mod preprocess;
 mod train;
 
 #[derive(Parser)]
@@ -54,6 +55,8 @@ enum Command {
         /// model); they are named by index.
         #[arg(long)]
         num_classes: Option<usize>,
+        #[command(flatten)]
+        preprocess: preprocess::Args,
     },
     /// Every variant with its family, parameters, input size and published weights.
     List {
@@ -63,7 +66,8 @@ enum Command {
     },
     /// One variant's published weights: URLs, checksums, accuracy, preprocessing, cache state.
     Info { model: String },
-    /// Top-1/top-5 accuracy on an ImageFolder layout or a folder with a labels file.
+    /// Top-1/top-5 accuracy on an ImageFolder layout, a folder with a labels file, or an
+    /// MNIST-style IDX folder.
     Eval(eval::Args),
     /// Latency, throughput, load time and peak memory of one variant or `all`, on this machine.
     Bench(bench::Args),
@@ -153,14 +157,14 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             top_k,
             json,
             num_classes,
+            preprocess,
         } => {
             let (failed, total) = classify::run(
                 &images,
                 top_k,
                 json,
-                model.as_deref(),
-                weights.as_deref(),
-                num_classes,
+                (model.as_deref(), weights.as_deref(), num_classes),
+                &preprocess,
             )?;
             if failed > 0 {
                 return Err(format!("{failed} of {total} images could not be classified").into());

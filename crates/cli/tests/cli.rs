@@ -916,3 +916,104 @@ fn a_converted_five_class_model_classifies_with_num_classes() {
             .all(|p| p["class"].as_str().unwrap().parse::<usize>().unwrap() < 5)
     );
 }
+
+/// `zoo eval` reads MNIST-style IDX folders: the third-party fyh620 LeNet, a weights file of
+/// the `lenet5_fyh620` variant, on the 10,000 MNIST test digits gives the 98.13 % PyTorch gives
+/// (../shared/data/README.md); the embedded LeNet-5 on the committed Fashion-MNIST test set
+/// gives its recorded 90.82 %.
+#[test]
+fn eval_reads_idx_folders() {
+    let Some(shared) = shared_data() else { return };
+    let weights = shared.join("lenet-fyh620/fyh620_lenet.pth");
+    let mnist = shared.join("mnist");
+    let (ok, out, err) = zoo(&[
+        "eval",
+        "--model",
+        "lenet5_fyh620",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--data",
+        mnist.to_str().unwrap(),
+        "--batch-size",
+        "500",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("top-1 98.13% (9813/10000)"), "{out}");
+    assert!(
+        out.contains("7 7"),
+        "classes are named by the MNIST labels: {out}"
+    );
+    let fashion =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/fashion-mnist");
+    let (ok, out, err) = zoo(&[
+        "eval",
+        "--model",
+        "lenet5_modern",
+        "--data",
+        fashion.to_str().unwrap(),
+        "--batch-size",
+        "500",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("top-1 90.82% (9082/10000)") && out.contains("9 ankle boot"),
+        "{out}"
+    );
+    // An RGB model cannot take them: said before anything runs.
+    let r20 = shared.join("cifar10-resnet/resnet20-12fca82f.th");
+    let (ok, _, err) = zoo(&[
+        "eval",
+        "--model",
+        "resnet20",
+        "--weights",
+        r20.to_str().unwrap(),
+        "--data",
+        mnist.to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("IDX images are greyscale"), "{err}");
+}
+
+/// The preprocessing is chosen and printed: `--preprocess` takes another registry entry's,
+/// single settings override it, and nonsense is refused.
+#[test]
+fn preprocessing_is_selectable_and_printed() {
+    let Some(shared) = shared_data() else { return };
+    let weights = fixtures_dir().join("resnet50/weights.safetensors");
+    if !weights.exists() {
+        eprintln!("skipped: {} absent", weights.display());
+        return;
+    }
+    let image = shared.join("imagenet-val10/ILSVRC2012_val_00000001.JPEG");
+    let base = [
+        "classify",
+        "--model",
+        "resnet50",
+        "--weights",
+        weights.to_str().unwrap(),
+    ];
+    let run = |extra: &[&str]| zoo(&[&base[..], extra, &[image.to_str().unwrap()]].concat());
+    let (ok, _, err) = run(&[]);
+    assert!(
+        ok && err.contains("resize 232"),
+        "the default weights' (V2) preprocessing: {err}"
+    );
+    let (ok, _, err) = run(&["--preprocess", "resnet50.IMAGENET1K_V1"]);
+    assert!(ok && err.contains("resize 256"), "{err}");
+    let (ok, _, err) = run(&[
+        "--resize",
+        "300",
+        "--crop",
+        "288",
+        "--interpolation",
+        "bicubic",
+    ]);
+    assert!(
+        ok && err.contains("resize 300 (Bicubic), crop 288"),
+        "{err}"
+    );
+    let (ok, _, err) = run(&["--resize", "200", "--crop", "224"]);
+    assert!(
+        !ok && err.contains("crop 224 must be between 1 and the resize, 200"),
+        "{err}"
+    );
+}
