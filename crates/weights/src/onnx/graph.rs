@@ -67,6 +67,54 @@ struct Tensors<'g> {
 }
 
 impl<'g> Tensors<'g> {
+    /// The stored tensors of `graph`: initializers and `Constant` outputs, reached through
+    /// `Identity` nodes, with `budget` bytes to decode.
+    fn of(graph: &'g GraphProto, dir: &'g Path, budget: usize) -> Self {
+        let constants = graph.nodes.iter().filter_map(|n| match n.op_type.as_str() {
+            "Constant" => match (n.attributes.get("value"), n.outputs.first()) {
+                (Some(Attribute::Tensor(t)), Some(out)) => Some((out.as_str(), t)),
+                _ => None,
+            },
+            _ => None,
+        });
+        Self {
+            protos: graph
+                .initializers
+                .iter()
+                .map(|t| (t.name.as_str(), t))
+                .chain(constants)
+                .collect(),
+            alias: graph
+                .nodes
+                .iter()
+                .filter(|n| {
+                    n.op_type == "Identity" && !n.inputs.is_empty() && !n.outputs.is_empty()
+                })
+                .map(|n| (n.outputs[0].as_str(), n.inputs[0].as_str()))
+                .collect(),
+            dir,
+            budget: std::cell::Cell::new(budget),
+        }
+    }
+
+    /// Input `i` of `n` when it is a stored tensor.
+    fn input(&self, n: &NodeProto, i: usize) -> Result<Option<Data>> {
+        match n.inputs.get(i).filter(|s| !s.is_empty()) {
+            Some(name) => self.get(name),
+            None => Ok(None),
+        }
+    }
+
+    /// Input `i` of `n`, which must be a stored tensor.
+    fn need(&self, n: &NodeProto, i: usize) -> Result<Data> {
+        self.input(n, i)?.ok_or_else(|| {
+            format!(
+                "{} node {}: input {i} is not a stored tensor",
+                n.op_type, n.name
+            )
+        })
+    }
+
     fn get(&self, name: &str) -> Result<Option<Data>> {
         let start = name;
         let mut name = name;
@@ -264,139 +312,31 @@ pub fn layers(
     max_layers: usize,
     budget: usize,
 ) -> Result<Vec<OnnxLayer>> {
-    let mut locations = std::collections::BTreeSet::new();
-    let external: u64 = graph
-        .initializers
-        .iter()
-        .filter_map(|t| t.external.get("location"))
-        .filter(|l| locations.insert(l.as_str()))
-        .filter_map(|l| std::fs::metadata(dir.join(l)).ok())
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-        .sum();
-    let held =
-        usize::try_from(file_len.saturating_add(external).saturating_mul(2)).unwrap_or(usize::MAX);
-    let budget = budget.max(held);
-    let mut constants = Vec::new();
-    for n in &graph.nodes {
-        if n.op_type == "Constant"
-            && let (Some(Attribute::Tensor(t)), Some(out)) =
-                (n.attributes.get("value"), n.outputs.first())
-        {
-            constants.push((out.as_str(), t));
-        }
-    }
-    let tensors = Tensors {
-        protos: graph
-            .initializers
-            .iter()
-            .map(|t| (t.name.as_str(), t))
-            .chain(constants)
-            .collect(),
-        alias: graph
-            .nodes
-            .iter()
-            .filter(|n| n.op_type == "Identity" && !n.inputs.is_empty() && !n.outputs.is_empty())
-            .map(|n| (n.outputs[0].as_str(), n.inputs[0].as_str()))
-            .collect(),
-        dir,
-        budget: std::cell::Cell::new(budget),
-    };
-    // Add nodes by each of their inputs, in node order: a MatMul's bias is the first Add
-    // after it that reads its output (one pass, not a search per MatMul).
-    let mut adds: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (k, n) in graph.nodes.iter().enumerate() {
-        if n.op_type == "Add" {
-            for i in &n.inputs {
-                adds.entry(i.as_str()).or_default().push(k);
-            }
-        }
-    }
-    let input = |n: &NodeProto, i: usize| -> Result<Option<Data>> {
-        match n.inputs.get(i).filter(|s| !s.is_empty()) {
-            Some(name) => tensors.get(name),
-            None => Ok(None),
-        }
-    };
-    let need = |n: &NodeProto, i: usize| -> Result<Data> {
-        input(n, i)?.ok_or_else(|| {
-            format!(
-                "{} node {}: input {i} is not a stored tensor",
-                n.op_type, n.name
-            )
-        })
-    };
+    let budget = budget.max(held_bytes(graph, dir, file_len));
+    let tensors = Tensors::of(graph, dir, budget);
+    let adds = adds_by_input(graph);
     let mut out = Vec::new();
     for (k, n) in graph.nodes.iter().enumerate() {
-        let node = format!(
-            "{} {}",
-            n.op_type,
-            if n.name.is_empty() {
-                format!("#{k}")
-            } else {
-                n.name.clone()
-            }
-        );
+        let node = node_label(n, k);
         let kind = match n.op_type.as_str() {
             "Conv" => Kind::Conv {
-                weight: need(n, 1)?,
-                bias: input(n, 2)?,
+                weight: tensors.need(n, 1)?,
+                bias: tensors.input(n, 2)?,
             },
             "BatchNormalization" => Kind::BatchNorm {
-                scale: need(n, 1)?,
-                bias: need(n, 2)?,
-                mean: need(n, 3)?,
-                var: need(n, 4)?,
+                scale: tensors.need(n, 1)?,
+                bias: tensors.need(n, 2)?,
+                mean: tensors.need(n, 3)?,
+                var: tensors.need(n, 4)?,
             },
-            "Gemm" => {
-                let Some(w) = input(n, 1)? else { continue };
-                if w.dims.len() != 2 {
-                    return Err(format!(
-                        "{node}: weight {} has shape {:?}; Gemm needs a matrix",
-                        w.name, w.dims
-                    ));
-                }
-                let w = if n.int("transB", 0) == 1 {
-                    w
-                } else {
-                    transpose(w)
-                };
-                if n.int("transA", 0) != 0 {
-                    return Err(format!("{node}: transA is not supported"));
-                }
-                Kind::Linear {
-                    weight: scaled(w, n.float("alpha", 1.0)),
-                    bias: input(n, 2)?.map(|b| scaled(b, n.float("beta", 1.0))),
-                }
-            }
-            "MatMul" => {
-                let Some(w) = input(n, 1)? else { continue };
-                if w.dims.len() != 2 {
-                    continue;
-                }
-                // A following Add of a stored vector is the bias.
-                let out_name = n.outputs.first().cloned().unwrap_or_default();
-                let add = adds
-                    .get(out_name.as_str())
-                    .and_then(|ks| ks.iter().find(|&&j| j > k))
-                    .map(|&j| (j, &graph.nodes[j]));
-                let mut bias = None;
-                if let Some((_, a)) = add {
-                    let other = a
-                        .inputs
-                        .iter()
-                        .find(|i| **i != out_name)
-                        .cloned()
-                        .unwrap_or_default();
-                    if let Some(b) = tensors.get(&other)? {
-                        bias = Some(b);
-                    }
-                }
-                Kind::Linear {
-                    weight: transpose(w),
-                    bias,
-                }
-            }
+            "Gemm" => match gemm(&tensors, n, &node)? {
+                Some(kind) => kind,
+                None => continue,
+            },
+            "MatMul" => match matmul(&tensors, graph, &adds, k)? {
+                Some(kind) => kind,
+                None => continue,
+            },
             _ => continue,
         };
         if out.len() == max_layers {
@@ -407,4 +347,102 @@ pub fn layers(
         out.push(OnnxLayer { node, kind });
     }
     Ok(out)
+}
+
+/// Twice the bytes the file and its external data files hold: the most tensor data a graph
+/// that stores each tensor once can need (transposes included).
+fn held_bytes(graph: &GraphProto, dir: &Path, file_len: u64) -> usize {
+    let mut locations = std::collections::BTreeSet::new();
+    let external: u64 = graph
+        .initializers
+        .iter()
+        .filter_map(|t| t.external.get("location"))
+        .filter(|l| locations.insert(l.as_str()))
+        .filter_map(|l| std::fs::metadata(dir.join(l)).ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum();
+    usize::try_from(file_len.saturating_add(external).saturating_mul(2)).unwrap_or(usize::MAX)
+}
+
+/// `op_type` and name (or `#index`) of a node, for messages.
+fn node_label(n: &NodeProto, k: usize) -> String {
+    let name = if n.name.is_empty() {
+        format!("#{k}")
+    } else {
+        n.name.clone()
+    };
+    format!("{} {name}", n.op_type)
+}
+
+/// `Add` nodes by each of their inputs, in node order: a MatMul's bias is the first Add after
+/// it that reads its output (one pass, not a search per MatMul).
+fn adds_by_input(graph: &GraphProto) -> BTreeMap<&str, Vec<usize>> {
+    let mut adds: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (k, n) in graph.nodes.iter().enumerate() {
+        if n.op_type == "Add" {
+            for i in &n.inputs {
+                adds.entry(i.as_str()).or_default().push(k);
+            }
+        }
+    }
+    adds
+}
+
+/// A `Gemm` with a stored weight matrix as a fully connected layer (`transB`, `alpha` and
+/// `beta` applied); `None` when its weight is not stored (an activation product).
+fn gemm(tensors: &Tensors, n: &NodeProto, node: &str) -> Result<Option<Kind>> {
+    let Some(w) = tensors.input(n, 1)? else {
+        return Ok(None);
+    };
+    if w.dims.len() != 2 {
+        return Err(format!(
+            "{node}: weight {} has shape {:?}; Gemm needs a matrix",
+            w.name, w.dims
+        ));
+    }
+    let w = if n.int("transB", 0) == 1 {
+        w
+    } else {
+        transpose(w)
+    };
+    if n.int("transA", 0) != 0 {
+        return Err(format!("{node}: transA is not supported"));
+    }
+    Ok(Some(Kind::Linear {
+        weight: scaled(w, n.float("alpha", 1.0)),
+        bias: tensors
+            .input(n, 2)?
+            .map(|b| scaled(b, n.float("beta", 1.0))),
+    }))
+}
+
+/// A `MatMul` by a stored matrix as a fully connected layer, its bias the stored vector of
+/// the first `Add` after it that reads its output; `None` for any other MatMul.
+fn matmul(
+    tensors: &Tensors,
+    graph: &GraphProto,
+    adds: &BTreeMap<&str, Vec<usize>>,
+    k: usize,
+) -> Result<Option<Kind>> {
+    let n = &graph.nodes[k];
+    let Some(w) = tensors.input(n, 1)? else {
+        return Ok(None);
+    };
+    if w.dims.len() != 2 {
+        return Ok(None);
+    }
+    let out_name = n.outputs.first().map_or("", String::as_str);
+    let add = adds
+        .get(out_name)
+        .and_then(|ks| ks.iter().find(|&&j| j > k))
+        .map(|&j| &graph.nodes[j]);
+    let bias = match add.and_then(|a| a.inputs.iter().find(|i| *i != out_name)) {
+        Some(other) => tensors.get(other)?,
+        None => None,
+    };
+    Ok(Some(Kind::Linear {
+        weight: transpose(w),
+        bias,
+    }))
 }

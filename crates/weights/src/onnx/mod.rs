@@ -117,85 +117,105 @@ pub fn tensors_for<M: Module>(
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let slots = slots(model);
-    // What a graph that fits can need: every slot's weight and bias (twice, for transposes
-    // and folded BatchNorms), and some room for small extra tensors.
-    let budget = slots
-        .iter()
-        .map(|s| s.shape.iter().product::<usize>() + s.shape.first().copied().unwrap_or(0))
-        .sum::<usize>()
-        .saturating_mul(8)
-        .saturating_add(64 << 20);
+    let budget = slot_budget(&slots);
     let layers = graph::layers(&graph, dir, bytes.len() as u64, slots.len() + 1, budget)
         .map_err(OnnxError::Read)?;
-    let mut out = BTreeMap::new();
-    let mut put = |prefix: &str, leaf: &str, d: Data| {
-        let name = format!("{prefix}.{leaf}");
-        out.insert(name.clone(), pack(name, d.dims, d.values));
-    };
+    let mut out = Out::default();
     let mut next = layers.iter().peekable();
+    // The shift of a BatchNorm folded into the previous convolution, for the model's BatchNorm.
     let mut folded: Option<Data> = None;
     for (i, slot) in slots.iter().enumerate() {
         if slot.kind == SlotKind::BatchNorm
             && let Some(shift) = folded.take()
         {
-            // Identity BatchNorm: (y − 0) / √((1 − ε) + ε) · 1 + shift.
-            let c = shift.values.len();
-            let d = |v: f32| Data {
-                dims: vec![c],
-                values: vec![v; c],
-                name: String::new(),
-            };
-            put(&slot.prefix, "weight", d(1.0));
-            put(&slot.prefix, "bias", shift);
-            put(&slot.prefix, "running_mean", d(0.0));
-            put(&slot.prefix, "running_var", d((1.0 - bn_eps) as f32));
+            out.identity_batch_norm(slot, shift, bn_eps);
             continue;
         }
-        let misfit = |found: Option<&OnnxLayer>| {
-            OnnxError::Misfit(LayerMisfit {
-                layer: slot.prefix.clone(),
-                expected: expected(slot),
-                found: found.map_or_else(
-                    || "nothing: the graph has no more weight layers".to_string(),
-                    |l| format!("{}: {}", l.node, describe(&l.kind)),
-                ),
-            })
-        };
         let Some(layer) = next.next() else {
-            return Err(misfit(None));
+            return Err(misfit(slot, None));
         };
+        let graph_next = next.peek().map(|l| &l.kind);
+        folded = out.fit(slot, slots.get(i + 1), layer, graph_next)?;
+    }
+    if let Some(extra) = next.next() {
+        return Err(OnnxError::Misfit(LayerMisfit {
+            layer: "(end of the model)".into(),
+            expected: "no more layers".into(),
+            found: format!("{}: {}", extra.node, describe(&extra.kind)),
+        }));
+    }
+    Ok(out.0)
+}
+
+/// What a graph that fits can need: every slot's weight and bias (twice, for transposes and
+/// folded BatchNorms), and some room for small extra tensors.
+fn slot_budget(slots: &[Slot]) -> usize {
+    slots
+        .iter()
+        .map(|s| s.shape.iter().product::<usize>() + s.shape.first().copied().unwrap_or(0))
+        .sum::<usize>()
+        .saturating_mul(8)
+        .saturating_add(64 << 20)
+}
+
+/// `slot` does not fit the graph's layer `found` (or the graph has no more layers).
+fn misfit(slot: &Slot, found: Option<&OnnxLayer>) -> OnnxError {
+    OnnxError::Misfit(LayerMisfit {
+        layer: slot.prefix.clone(),
+        expected: expected(slot),
+        found: found.map_or_else(
+            || "nothing: the graph has no more weight layers".to_string(),
+            |l| format!("{}: {}", l.node, describe(&l.kind)),
+        ),
+    })
+}
+
+/// `c` copies of `v`.
+fn filled(c: usize, v: f32) -> Data {
+    Data {
+        dims: vec![c],
+        values: vec![v; c],
+        name: String::new(),
+    }
+}
+
+/// The model's tensors as they are matched, by PyTorch-convention name.
+#[derive(Default)]
+struct Out(BTreeMap<String, PackTensor>);
+
+impl Out {
+    fn put(&mut self, prefix: &str, leaf: &str, d: Data) {
+        let name = format!("{prefix}.{leaf}");
+        self.0.insert(name.clone(), pack(name, d.dims, d.values));
+    }
+
+    /// A BatchNorm that was folded into the previous convolution: the identity,
+    /// (y − 0) / √((1 − ε) + ε) · 1 + shift.
+    fn identity_batch_norm(&mut self, slot: &Slot, shift: Data, bn_eps: f64) {
+        let c = shift.values.len();
+        self.put(&slot.prefix, "weight", filled(c, 1.0));
+        self.put(&slot.prefix, "bias", shift);
+        self.put(&slot.prefix, "running_mean", filled(c, 0.0));
+        self.put(
+            &slot.prefix,
+            "running_var",
+            filled(c, (1.0 - bn_eps) as f32),
+        );
+    }
+
+    /// Puts `layer`'s tensors under `slot` (`after` is the model's next slot, `graph_next` the
+    /// graph's next layer); returns the shift of a BatchNorm folded into a convolution, for
+    /// the model's BatchNorm that follows it.
+    fn fit(
+        &mut self,
+        slot: &Slot,
+        after: Option<&Slot>,
+        layer: &OnnxLayer,
+        graph_next: Option<&Kind>,
+    ) -> Result<Option<Data>, OnnxError> {
         match (&slot.kind, layer.kind.clone()) {
             (SlotKind::Conv, Kind::Conv { weight, bias }) if weight.dims == slot.shape => {
-                let c = slot.shape[0];
-                let zeros = || Data {
-                    dims: vec![c],
-                    values: vec![0.0; c],
-                    name: String::new(),
-                };
-                // A BatchNorm of this convolution's channels follows in the model: folded into
-                // the convolution when the graph gives the convolution a bias the model lacks,
-                // or when the graph's next layer is not that BatchNorm.
-                let bn_next = slots
-                    .get(i + 1)
-                    .is_some_and(|s| s.kind == SlotKind::BatchNorm && s.shape == [c]);
-                let graph_bn_next = matches!(next.peek().map(|l| &l.kind), Some(Kind::BatchNorm { scale, .. }) if scale.dims == [c]);
-                let misfit_bias = OnnxError::Misfit(LayerMisfit {
-                    layer: slot.prefix.clone(),
-                    expected: format!("{} without bias", expected(slot)),
-                    found: format!("{}: {} with a bias", layer.node, describe(&layer.kind)),
-                });
-                put(&slot.prefix, "weight", weight);
-                match (slot.bias, bias) {
-                    (false, Some(b)) if bn_next => folded = Some(b),
-                    (false, Some(_)) => return Err(misfit_bias),
-                    (false, None) => {}
-                    (true, b) => {
-                        put(&slot.prefix, "bias", b.unwrap_or_else(zeros));
-                        if bn_next && !graph_bn_next {
-                            folded = Some(zeros());
-                        }
-                    }
-                }
+                self.conv(slot, after, layer, weight, bias, graph_next)
             }
             (
                 SlotKind::BatchNorm,
@@ -206,34 +226,55 @@ pub fn tensors_for<M: Module>(
                     var,
                 },
             ) if scale.dims == slot.shape => {
-                put(&slot.prefix, "weight", scale);
-                put(&slot.prefix, "bias", bias);
-                put(&slot.prefix, "running_mean", mean);
-                put(&slot.prefix, "running_var", var);
+                self.put(&slot.prefix, "weight", scale);
+                self.put(&slot.prefix, "bias", bias);
+                self.put(&slot.prefix, "running_mean", mean);
+                self.put(&slot.prefix, "running_var", var);
+                Ok(None)
             }
             (SlotKind::Linear, Kind::Linear { weight, bias }) if weight.dims == slot.shape => {
-                put(&slot.prefix, "weight", weight);
+                let c = slot.shape[0];
+                self.put(&slot.prefix, "weight", weight);
                 if slot.bias {
-                    let c = slot.shape[0];
-                    let b = bias.unwrap_or(Data {
-                        dims: vec![c],
-                        values: vec![0.0; c],
-                        name: String::new(),
-                    });
-                    put(&slot.prefix, "bias", b);
+                    self.put(&slot.prefix, "bias", bias.unwrap_or_else(|| filled(c, 0.0)));
                 }
+                Ok(None)
             }
-            _ => return Err(misfit(Some(layer))),
+            _ => Err(misfit(slot, Some(layer))),
         }
     }
-    if let Some(extra) = next.next() {
-        return Err(OnnxError::Misfit(LayerMisfit {
-            layer: "(end of the model)".into(),
-            expected: "no more layers".into(),
-            found: format!("{}: {}", extra.node, describe(&extra.kind)),
-        }));
+
+    /// A convolution. When a BatchNorm of its channels follows in the model, it is folded
+    /// into the convolution if the graph gives the convolution a bias the model lacks, or if
+    /// the graph's next layer is not that BatchNorm: its shift is returned.
+    fn conv(
+        &mut self,
+        slot: &Slot,
+        after: Option<&Slot>,
+        layer: &OnnxLayer,
+        weight: Data,
+        bias: Option<Data>,
+        graph_next: Option<&Kind>,
+    ) -> Result<Option<Data>, OnnxError> {
+        let c = slot.shape[0];
+        let bn_next = after.is_some_and(|s| s.kind == SlotKind::BatchNorm && s.shape == [c]);
+        let graph_bn_next =
+            matches!(graph_next, Some(Kind::BatchNorm { scale, .. }) if scale.dims == [c]);
+        self.put(&slot.prefix, "weight", weight);
+        match (slot.bias, bias) {
+            (false, Some(b)) if bn_next => Ok(Some(b)),
+            (false, Some(_)) => Err(OnnxError::Misfit(LayerMisfit {
+                layer: slot.prefix.clone(),
+                expected: format!("{} without bias", expected(slot)),
+                found: format!("{}: {} with a bias", layer.node, describe(&layer.kind)),
+            })),
+            (false, None) => Ok(None),
+            (true, b) => {
+                self.put(&slot.prefix, "bias", b.unwrap_or_else(|| filled(c, 0.0)));
+                Ok((bn_next && !graph_bn_next).then(|| filled(c, 0.0)))
+            }
+        }
     }
-    Ok(out)
 }
 
 /// Why an ONNX file could not be read into a model.
