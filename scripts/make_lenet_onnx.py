@@ -10,33 +10,21 @@ import json
 import pathlib
 import warnings
 
+import sys
+
 import torch
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from bench_peers import LeNet5  # noqa: E402  (the zoo's LeNet-5 layouts in PyTorch)
+
 OUT = pathlib.Path("crates/lenet/tests/data")
-
-
-class LeNet(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(1, 6, 5, padding=2)
-        self.conv2 = torch.nn.Conv2d(6, 16, 5)
-        self.fc1 = torch.nn.Linear(400, 120)
-        self.fc2 = torch.nn.Linear(120, 84)
-        self.fc3 = torch.nn.Linear(84, 10)
-
-    def forward(self, x):
-        f = torch.nn.functional
-        x = f.max_pool2d(f.relu(self.conv1(x)), 2)
-        x = f.max_pool2d(f.relu(self.conv2(x)), 2)
-        x = f.relu(self.fc1(x.flatten(1)))
-        return self.fc3(f.relu(self.fc2(x)))
 
 
 @torch.no_grad()
 def main():
     warnings.filterwarnings("ignore")
     torch.manual_seed(5)
-    model = LeNet().eval()
+    model = LeNet5(modern=True).eval()
     x = torch.randn(2, 1, 28, 28, generator=torch.Generator().manual_seed(6))
     OUT.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(model, x[:1], OUT / "lenet5_modern.onnx", dynamo=False)

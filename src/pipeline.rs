@@ -152,6 +152,17 @@ pub enum ClassifyError {
     },
 }
 
+/// Refuses a model output that is empty or holds NaN or infinities: NaN sorts like any number,
+/// so a broken model would otherwise get a ranking (or an accuracy) instead of an error.
+pub fn finite(path: &Path, values: &[f32]) -> Result<(), ClassifyError> {
+    if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
+        return Err(ClassifyError::NotFinite {
+            path: path.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// The pipeline for variant `name` with `weights` (a registry id or tag, a file, or `None` for
 /// its default published or embedded weights), BatchNorms folded for inference.
 pub fn open(
@@ -223,11 +234,8 @@ impl Pipeline {
             .into_data()
             .try_to_vec::<f32>()
             .unwrap_or_default();
-        if probs.is_empty() || classes == 0 || probs.iter().any(|p| !p.is_finite()) {
-            return Err(ClassifyError::NotFinite {
-                path: path.display().to_string(),
-            });
-        }
+        // Also refuses an empty output, so `classes` is not 0 below.
+        finite(path, &probs)?;
         Ok(probs.chunks(classes).map(|row| self.rank(row, k)).collect())
     }
 

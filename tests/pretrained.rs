@@ -234,3 +234,11 @@ fn a_file_that_fails_its_checksum_is_refused() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// The ImageNet class names exist twice (the model crate's label set, which needs no hub, and
+/// the generated registry): they must be the same list.
+#[test]
+fn imagenet_labels_equal_the_registrys_categories() {
+    let names = burn_zoo::Labels::ImageNet1k.names();
+    assert_eq!(registry().categories, names);
+}

@@ -11,19 +11,6 @@ type Error = Box<dyn std::error::Error>;
 /// The variant `zoo classify` uses without `--model`: LeNet-5 with its embedded weights.
 const DEFAULT_MODEL: &str = "lenet5_modern";
 
-/// Refuses a model output that is empty or holds NaN or infinities: NaN sorts like any
-/// number, so a broken model would otherwise get a ranking (or an accuracy) instead of an
-/// error.
-pub fn finite_output(path: &Path, values: &[f32]) -> Result<(), String> {
-    if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
-        return Err(format!(
-            "{}: the model's output is not finite (NaN or infinite logits)",
-            path.display()
-        ));
-    }
-    Ok(())
-}
-
 /// The files to classify: each file as given, and each folder's PNG and JPEG files
 /// (recursively, sorted; links are not followed, so a link to a parent cannot loop).
 pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {

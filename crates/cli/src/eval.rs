@@ -242,7 +242,7 @@ pub fn run(args: Args) -> Result<(), Error> {
             .try_to_vec::<f32>()
             .map_err(|e| format!("{e:?}"))?;
         for ((path, label), row) in chunk.iter().zip(logits.chunks(classes)) {
-            if let Err(e) = crate::classify::finite_output(path, row) {
+            if let Err(e) = burn_zoo::pipeline::finite(path, row) {
                 bar.abandon();
                 return Err(format!("{e}; no accuracy is reported").into());
             }

@@ -783,18 +783,7 @@ fn eval_refuses_labels_past_the_class_count() {
 /// (a labels file), with per-image lines and JSON output; `zoo classify` takes the folder.
 #[test]
 fn eval_and_classify_take_greyscale_models_and_folders() {
-    const FASHION: [&str; 10] = [
-        "t-shirt/top",
-        "trouser",
-        "pullover",
-        "dress",
-        "coat",
-        "sandal",
-        "shirt",
-        "sneaker",
-        "bag",
-        "ankle boot",
-    ];
+    let fashion = burn_zoo::Labels::FashionMnist.names();
     let tmp = scratch_dir();
     let dir = tmp.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
@@ -803,7 +792,7 @@ fn eval_and_classify_take_greyscale_models_and_folders() {
     for f in &files {
         let name = f.file_name().unwrap().to_str().unwrap();
         let class = f.file_stem().unwrap().to_str().unwrap().replace('-', " ");
-        let index = FASHION.iter().position(|c| c.starts_with(&class)).unwrap();
+        let index = fashion.iter().position(|c| c.starts_with(&class)).unwrap();
         std::fs::copy(f, dir.join(name)).unwrap();
         labels.push_str(&format!("{name}\t{index}\n"));
     }

@@ -8,7 +8,7 @@ use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
-use zoo_blocks::{ConvInit, batch_norm, conv3x3, linear, linear_dims, reset_linear};
+use zoo_blocks::{ConvInit, batch_norm, conv3x3, linear};
 use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
@@ -133,16 +133,12 @@ impl Classifier for CifarDenseNet {
         stages.into_maps().remove(0)
     }
 
-    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
-        zoo_blocks::engine::linear(&self.fc, pooled, false)
+    fn head(&self) -> &Linear {
+        &self.fc
     }
 
-    fn num_features(&self) -> usize {
-        linear_dims(&self.fc)[0]
-    }
-
-    fn num_classes(&self) -> usize {
-        linear_dims(&self.fc)[1]
+    fn head_mut(&mut self) -> &mut Linear {
+        &mut self.fc
     }
 
     /// `conv0`, `block1` and `block2` (before their transitions), then `norm` with its ReLU.
@@ -170,10 +166,6 @@ impl Classifier for CifarDenseNet {
         }
         let x = dense_block(&self.block3, self.trans2.forward(x));
         stages.offer(3, &relu(self.norm.forward(x)));
-    }
-
-    fn reset_classifier(&mut self, num_classes: usize) {
-        self.fc = reset_linear(&self.fc, num_classes);
     }
 }
 

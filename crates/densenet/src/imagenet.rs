@@ -9,7 +9,7 @@ use burn::nn::pool::MaxPool2d;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
-use zoo_blocks::{ConvInit, ConvSpec, batch_norm, linear, linear_dims, max_pool, reset_linear};
+use zoo_blocks::{ConvInit, ConvSpec, batch_norm, linear, max_pool};
 use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
@@ -171,16 +171,12 @@ impl Classifier for DenseNet {
         stages.into_maps().remove(0)
     }
 
-    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
-        zoo_blocks::engine::linear(&self.classifier, pooled, false)
+    fn head(&self) -> &Linear {
+        &self.classifier
     }
 
-    fn num_features(&self) -> usize {
-        linear_dims(&self.classifier)[0]
-    }
-
-    fn num_classes(&self) -> usize {
-        linear_dims(&self.classifier)[1]
+    fn head_mut(&mut self) -> &mut Linear {
+        &mut self.classifier
     }
 
     /// timm's: the stem after `norm0`'s ReLU, `denseblock1` … `denseblock3` (before their
@@ -219,10 +215,6 @@ impl Classifier for DenseNet {
             x = transition.forward(x);
         }
         stages.offer(4, &relu(f.norm5.forward(x)));
-    }
-
-    fn reset_classifier(&mut self, num_classes: usize) {
-        self.classifier = reset_linear(&self.classifier, num_classes);
     }
 }
 

@@ -33,8 +33,8 @@ use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::{Device, Tensor, TensorData};
 use zoo_blocks::engine;
 use zoo_blocks::{
-    ConvBn, ConvInit, ConvSpec, Fuse, IMAGENET_MEAN, IMAGENET_STD, global_avg_pool, linear_dims,
-    linear_normal, max_pool, reset_linear,
+    ConvBn, ConvInit, ConvSpec, Fuse, IMAGENET_MEAN, IMAGENET_STD, global_avg_pool, linear_normal,
+    max_pool,
 };
 use zoo_model::{Classifier, FeatureInfo, Stages, VariantSpec};
 use zoo_weights::{KeyMap, ZooModel};
@@ -292,16 +292,17 @@ impl Classifier for GoogLeNet {
         stages.into_maps().remove(0)
     }
 
-    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
-        zoo_blocks::engine::linear(&self.fc, self.dropout.forward(pooled), false)
+    /// `dropout` (identity outside training), which torchvision applies before `fc`.
+    fn pre_logits(&self, pooled: Tensor<2>) -> Tensor<2> {
+        self.dropout.forward(pooled)
     }
 
-    fn num_features(&self) -> usize {
-        linear_dims(&self.fc)[0]
+    fn head(&self) -> &Linear {
+        &self.fc
     }
 
-    fn num_classes(&self) -> usize {
-        linear_dims(&self.fc)[1]
+    fn head_mut(&mut self) -> &mut Linear {
+        &mut self.fc
     }
 
     /// The stem's two convolutions (`conv1`, `conv3`), then the last inception module before
@@ -318,10 +319,6 @@ impl Classifier for GoogLeNet {
 
     fn run_stages(&self, x: Tensor<4>, stages: &mut Stages) {
         self.stages(x, stages, None);
-    }
-
-    fn reset_classifier(&mut self, num_classes: usize) {
-        self.fc = reset_linear(&self.fc, num_classes);
     }
 }
 

@@ -6,7 +6,6 @@ use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{relu, tanh};
 use burn::tensor::{Device, Tensor};
-use zoo_blocks::{linear_dims, reset_linear};
 use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
@@ -192,12 +191,12 @@ impl Classifier for LeNet {
         self.fc3.forward(self.pre_logits(pooled))
     }
 
-    fn num_features(&self) -> usize {
-        linear_dims(&self.fc3)[0]
+    fn head(&self) -> &Linear {
+        &self.fc3
     }
 
-    fn num_classes(&self) -> usize {
-        linear_dims(&self.fc3)[1]
+    fn head_mut(&mut self) -> &mut Linear {
+        &mut self.fc3
     }
 
     /// C1 and C3 after their activation, then S4 (C3 subsampled).
@@ -221,10 +220,6 @@ impl Classifier for LeNet {
             return;
         }
         stages.offer(2, &self.subsample(x));
-    }
-
-    fn reset_classifier(&mut self, num_classes: usize) {
-        self.fc3 = reset_linear(&self.fc3, num_classes);
     }
 }
 

@@ -11,19 +11,8 @@ pub const FASHION_MNIST_NORM: (f32, f32) = (0.2860, 0.3530);
 /// MNIST training-set pixel statistics, as the usual PyTorch examples use them.
 pub const MNIST_NORM: (f32, f32) = (0.1307, 0.3081);
 
-/// Fashion-MNIST's ten classes, in label order.
-pub const FASHION_MNIST_CLASSES: [&str; 10] = [
-    "t-shirt/top",
-    "trouser",
-    "pullover",
-    "dress",
-    "coat",
-    "sandal",
-    "shirt",
-    "sneaker",
-    "bag",
-    "ankle boot",
-];
+/// Fashion-MNIST's ten classes, in label order (the zoo's label set).
+pub use zoo_model::FASHION_MNIST_CLASSES;
 
 /// Pretrained LeNet-5 weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

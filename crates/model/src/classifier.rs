@@ -4,8 +4,9 @@ use std::any::Any;
 use std::fmt::Debug;
 use std::path::Path;
 
+use burn::nn::Linear;
 use burn::tensor::Tensor;
-use zoo_blocks::{Fuse, global_avg_pool};
+use zoo_blocks::{Fuse, global_avg_pool, linear_dims, reset_linear};
 use zoo_weights::{ImportOptions, LoadError, LoadReport, ZooModel};
 
 use crate::features::{FeatureInfo, Stages};
@@ -54,8 +55,17 @@ pub trait Classifier: ModelObject + Debug + Send {
         pooled
     }
 
-    /// Pooled features → logits (the whole classifier).
-    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2>;
+    /// Pooled features → logits (the whole classifier): [`pre_logits`](Self::pre_logits),
+    /// then the output layer.
+    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
+        zoo_blocks::engine::linear(self.head(), self.pre_logits(pooled), false)
+    }
+
+    /// The output layer (torchvision's `fc`, `classifier`, …): `[num_features, num_classes]`.
+    fn head(&self) -> &Linear;
+
+    /// The output layer, to replace.
+    fn head_mut(&mut self) -> &mut Linear;
 
     /// The image embedding: the penultimate activations, `[n, num_features]`.
     fn embed(&self, x: Tensor<4>) -> Tensor<2> {
@@ -63,10 +73,14 @@ pub trait Classifier: ModelObject + Debug + Send {
     }
 
     /// Width of [`embed`](Self::embed)'s output, the input of the last linear layer.
-    fn num_features(&self) -> usize;
+    fn num_features(&self) -> usize {
+        linear_dims(self.head())[0]
+    }
 
     /// Outputs of the last linear layer.
-    fn num_classes(&self) -> usize;
+    fn num_classes(&self) -> usize {
+        linear_dims(self.head())[1]
+    }
 
     /// The stages [`feature_maps`](Self::feature_maps) can return, in order, as timm's
     /// `feature_info`: module, channels and reduction (input side ÷ map side).
@@ -94,7 +108,10 @@ pub trait Classifier: ModelObject + Debug + Send {
     /// Replaces the last linear layer by a freshly initialised one with `num_classes` outputs
     /// (PyTorch's default `nn.Linear` initialisation, as timm's `reset_classifier`); every
     /// other tensor is left as it was.
-    fn reset_classifier(&mut self, num_classes: usize);
+    fn reset_classifier(&mut self, num_classes: usize) {
+        let fresh = reset_linear(self.head(), num_classes);
+        *self.head_mut() = fresh;
+    }
 }
 
 /// What every [`Classifier`] gets from being a zoo module: parameter count, BatchNorm folding,

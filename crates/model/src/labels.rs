@@ -33,7 +33,8 @@ const CIFAR10: [&str; 10] = [
 
 const MNIST: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
-const FASHION_MNIST: [&str; 10] = [
+/// Fashion-MNIST's ten classes, in label order.
+pub const FASHION_MNIST_CLASSES: [&str; 10] = [
     "t-shirt/top",
     "trouser",
     "pullover",
@@ -53,7 +54,7 @@ impl Labels {
             Self::ImageNet1k => &IMAGENET,
             Self::Cifar10 => &CIFAR10,
             Self::Mnist => &MNIST,
-            Self::FashionMnist => &FASHION_MNIST,
+            Self::FashionMnist => &FASHION_MNIST_CLASSES,
         }
     }
 

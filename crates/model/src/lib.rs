@@ -29,6 +29,6 @@ pub mod testing;
 
 pub use classifier::{Classifier, ModelError, ModelObject};
 pub use features::{FeatureInfo, Stages};
-pub use labels::Labels;
+pub use labels::{FASHION_MNIST_CLASSES, Labels};
 pub use sequential::SequentialNet;
 pub use spec::{Builder, CIFAR_MEAN, CIFAR_STD, Embedded, InputSpec, Reference, VariantSpec};

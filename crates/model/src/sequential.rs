@@ -2,9 +2,10 @@
 //! AlexNet and VGG (`features` → `avgpool` → `flatten` → `classifier`).
 
 use burn::module::Module;
+use burn::nn::Linear;
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig};
 use burn::tensor::Tensor;
-use zoo_blocks::{Fuse, HeadLayer, Layer, linear_dims, reset_linear, sequential, sequential_head};
+use zoo_blocks::{Fuse, HeadLayer, Layer, sequential, sequential_head};
 use zoo_weights::{KeyMap, ZooModel};
 
 use crate::{Classifier, FeatureInfo, Stages};
@@ -53,13 +54,6 @@ impl SequentialNet {
             .expect("a classifier has a linear layer")
     }
 
-    fn output_layer(&self) -> &burn::nn::Linear {
-        match &self.classifier[self.last_linear()] {
-            HeadLayer::Linear(l) => l,
-            _ => unreachable!("last_linear finds a linear layer"),
-        }
-    }
-
     /// Indices into `features` where stages end: the layer before each max-pool, and the last
     /// layer (timm's VGG feature_info), with channels and reduction there.
     fn stage_ends(&self) -> Vec<(usize, usize, usize)> {
@@ -94,12 +88,19 @@ impl Classifier for SequentialNet {
         sequential_head(&self.classifier, pooled)
     }
 
-    fn num_features(&self) -> usize {
-        linear_dims(self.output_layer())[0]
+    fn head(&self) -> &Linear {
+        match &self.classifier[self.last_linear()] {
+            HeadLayer::Linear(l) => l,
+            _ => unreachable!("last_linear finds a linear layer"),
+        }
     }
 
-    fn num_classes(&self) -> usize {
-        linear_dims(self.output_layer())[1]
+    fn head_mut(&mut self) -> &mut Linear {
+        let i = self.last_linear();
+        match &mut self.classifier[i] {
+            HeadLayer::Linear(l) => l,
+            _ => unreachable!("last_linear finds a linear layer"),
+        }
     }
 
     fn feature_info(&self) -> Vec<FeatureInfo> {
@@ -118,12 +119,6 @@ impl Classifier for SequentialNet {
                 return;
             }
         }
-    }
-
-    fn reset_classifier(&mut self, num_classes: usize) {
-        let i = self.last_linear();
-        let fresh = reset_linear(self.output_layer(), num_classes);
-        self.classifier[i] = HeadLayer::Linear(fresh);
     }
 }
 

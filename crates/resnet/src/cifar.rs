@@ -9,10 +9,7 @@ use burn::nn::conv::Conv2d;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
-use zoo_blocks::{
-    Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv3x3, linear, linear_dims,
-    reset_linear,
-};
+use zoo_blocks::{Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv3x3, linear};
 use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
@@ -120,16 +117,12 @@ impl Classifier for CifarResNet {
             .fold(x, |x, block| block.forward(x))
     }
 
-    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
-        zoo_blocks::engine::linear(&self.linear, pooled, false)
+    fn head(&self) -> &Linear {
+        &self.linear
     }
 
-    fn num_features(&self) -> usize {
-        linear_dims(&self.linear)[0]
-    }
-
-    fn num_classes(&self) -> usize {
-        linear_dims(&self.linear)[1]
+    fn head_mut(&mut self) -> &mut Linear {
+        &mut self.linear
     }
 
     /// The stem (after its ReLU), then `layer1` … `layer3`.
@@ -150,10 +143,6 @@ impl Classifier for CifarResNet {
                 return;
             }
         }
-    }
-
-    fn reset_classifier(&mut self, num_classes: usize) {
-        self.linear = reset_linear(&self.linear, num_classes);
     }
 }
 

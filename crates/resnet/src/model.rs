@@ -7,10 +7,7 @@ use burn::nn::{Linear, PaddingConfig2d};
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
-use zoo_blocks::{
-    Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv2d, linear, linear_dims,
-    reset_linear,
-};
+use zoo_blocks::{Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv2d, linear};
 use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
@@ -136,16 +133,12 @@ impl Classifier for ResNet {
         self.stages().into_iter().fold(x, |x, layer| run(layer, x))
     }
 
-    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
-        zoo_blocks::engine::linear(&self.fc, pooled, false)
+    fn head(&self) -> &Linear {
+        &self.fc
     }
 
-    fn num_features(&self) -> usize {
-        linear_dims(&self.fc)[0]
-    }
-
-    fn num_classes(&self) -> usize {
-        linear_dims(&self.fc)[1]
+    fn head_mut(&mut self) -> &mut Linear {
+        &mut self.fc
     }
 
     /// timm's: the stem's ReLU (`act1`), then `layer1` … `layer4`.
@@ -170,10 +163,6 @@ impl Classifier for ResNet {
                 return;
             }
         }
-    }
-
-    fn reset_classifier(&mut self, num_classes: usize) {
-        self.fc = reset_linear(&self.fc, num_classes);
     }
 }
 

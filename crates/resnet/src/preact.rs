@@ -16,8 +16,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::norm::{BatchNorm, Fuse};
 use zoo_blocks::{
-    BlockKind, PreActBlock, PreActBottleneck, PreActUnit, batch_norm, conv3x3, linear, linear_dims,
-    reset_linear,
+    BlockKind, PreActBlock, PreActBottleneck, PreActUnit, batch_norm, conv3x3, linear,
 };
 use zoo_model::{Classifier, FeatureInfo, Stages};
 use zoo_weights::{KeyMap, ZooModel};
@@ -148,16 +147,12 @@ impl Classifier for PreActResNet {
         relu(self.bn.forward(x))
     }
 
-    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
-        zoo_blocks::engine::linear(&self.fc, pooled, false)
+    fn head(&self) -> &Linear {
+        &self.fc
     }
 
-    fn num_features(&self) -> usize {
-        linear_dims(&self.fc)[0]
-    }
-
-    fn num_classes(&self) -> usize {
-        linear_dims(&self.fc)[1]
+    fn head_mut(&mut self) -> &mut Linear {
+        &mut self.fc
     }
 
     /// `conv0`, `group0`, `group1`, then the final BN-ReLU (the pre-activation of `group2`'s
@@ -184,10 +179,6 @@ impl Classifier for PreActResNet {
             }
         }
         stages.offer(3, &relu(self.bn.forward(x)));
-    }
-
-    fn reset_classifier(&mut self, num_classes: usize) {
-        self.fc = reset_linear(&self.fc, num_classes);
     }
 }
 

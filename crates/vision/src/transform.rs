@@ -172,7 +172,9 @@ pub fn resize(img: &RgbImage, w2: u32, h2: u32, filter: Filter) -> RgbImage {
 
 /// The window `(x0, y0, width, height)` of `img` resized to `size` by [`resize`], computing
 /// only the window's pixels (each output pixel of Pillow's passes depends on its own
-/// coefficients alone, so the values are those of the full resize).
+/// coefficients alone, so the values are those of the full resize). Each pass covers only
+/// what the next reads: the horizontal pass the rows the vertical one reads, and the vertical
+/// pass (when it runs first) the columns the horizontal one reads.
 fn resize_window(
     img: &RgbImage,
     (w2, h2): (u32, u32),
@@ -183,109 +185,116 @@ fn resize_window(
     if (w, h) == (w2, h2) {
         return image::imageops::crop_imm(img, x0, y0, cw, ch).to_image();
     }
-    if h > h2 && i64::from(h - h2) > 2 * (i64::from(w) - i64::from(w2)) {
-        return vertical_first(img, (w2, h2), (x0, y0, cw, ch), filter);
-    }
     let horiz = coefficients(w, w2, x0..x0 + cw, filter);
     let vert = coefficients(h, h2, y0..y0 + ch, filter);
-    let (first, last) = if h2 == h {
-        (y0 as usize, (y0 + ch) as usize)
+    let (same_w, same_h) = (w2 == w, h2 == h);
+    let vertical_first = h > h2 && i64::from(h - h2) > 2 * (i64::from(w) - i64::from(w2));
+    let (src, w) = (img.as_raw().as_slice(), w as usize);
+    let (x0, y0, cw, ch) = (x0 as usize, y0 as usize, cw as usize, ch as usize);
+    let out = if vertical_first {
+        let cols = if same_w {
+            Some(x0..x0 + cw)
+        } else {
+            span(&horiz)
+        };
+        let Some(cols) = cols else {
+            return RgbImage::new(cw as u32, ch as u32);
+        };
+        let tmp = vertical(src, w, cols.clone(), 0, &vert);
+        if same_w {
+            tmp
+        } else {
+            horizontal(&tmp, cols.len(), cols.start, &horiz)
+        }
     } else {
-        match (vert.first(), vert.last()) {
-            (Some(f), Some(l)) => (f.0, l.0 + l.1.len()),
-            _ => return RgbImage::new(cw, ch),
+        let rows = if same_h {
+            Some(y0..y0 + ch)
+        } else {
+            span(&vert)
+        };
+        let Some(rows) = rows else {
+            return RgbImage::new(cw as u32, ch as u32);
+        };
+        let rows_src = &src[rows.start * w * 3..rows.end * w * 3];
+        let tmp = if same_w {
+            columns(rows_src, w, x0..x0 + cw)
+        } else {
+            horizontal(rows_src, w, 0, &horiz)
+        };
+        if same_h {
+            tmp
+        } else {
+            vertical(&tmp, cw, 0..cw, rows.start, &vert)
         }
     };
+    RgbImage::from_raw(cw as u32, ch as u32, out)
+        .unwrap_or_else(|| RgbImage::new(cw as u32, ch as u32))
+}
+
+/// The input pixels a pass's coefficients read, from the first's start to the last's end.
+fn span(coeffs: &[(usize, Vec<i32>)]) -> Option<std::ops::Range<usize>> {
+    match (coeffs.first(), coeffs.last()) {
+        (Some(f), Some(l)) => Some(f.0..l.0 + l.1.len()),
+        _ => None,
+    }
+}
+
+/// Pillow's horizontal pass over every row of `src` (rows `src_w` pixels wide, whose first
+/// column is column `x_from` of the image the coefficients index): one output pixel per
+/// coefficient row.
+fn horizontal(src: &[u8], src_w: usize, x_from: usize, coeffs: &[(usize, Vec<i32>)]) -> Vec<u8> {
     let half = 1i64 << (PRECISION_BITS - 1);
-    let src = img.as_raw();
-    let stride = cw as usize * 3;
-    // Horizontal pass over rows first..last, window columns only.
-    let mut tmp = vec![0u8; (last - first) * stride];
-    for y in first..last {
-        let row = &src[y * w as usize * 3..(y + 1) * w as usize * 3];
-        let out = &mut tmp[(y - first) * stride..(y - first + 1) * stride];
-        if w2 == w {
-            out.copy_from_slice(&row[x0 as usize * 3..x0 as usize * 3 + stride]);
-            continue;
-        }
-        for (xx, (xmin, k)) in horiz.iter().enumerate() {
+    let stride = coeffs.len() * 3;
+    let mut out = vec![0u8; src.len() / (src_w * 3) * stride];
+    for (row, out) in src
+        .chunks_exact(src_w * 3)
+        .zip(out.chunks_exact_mut(stride))
+    {
+        for (xx, (xmin, k)) in coeffs.iter().enumerate() {
             for c in 0..3 {
                 let mut ss = half;
                 for (i, &kw) in k.iter().enumerate() {
-                    ss += row[(xmin + i) * 3 + c] as i64 * kw as i64;
+                    ss += row[(xmin - x_from + i) * 3 + c] as i64 * kw as i64;
                 }
                 out[xx * 3 + c] = clip8(ss);
             }
         }
     }
-    if h2 == h {
-        return RgbImage::from_raw(cw, ch, tmp).unwrap_or_else(|| RgbImage::new(cw, ch));
-    }
-    let mut out = vec![0u8; ch as usize * stride];
-    for (yy, (ymin, k)) in vert.iter().enumerate() {
-        for x in 0..stride {
-            let mut ss = half;
-            for (i, &kw) in k.iter().enumerate() {
-                ss += tmp[(ymin - first + i) * stride + x] as i64 * kw as i64;
-            }
-            out[yy * stride + x] = clip8(ss);
-        }
-    }
-    RgbImage::from_raw(cw, ch, out).unwrap_or_else(|| RgbImage::new(cw, ch))
+    out
 }
 
-/// [`resize_window`] with the vertical pass first, over only the columns the horizontal pass
-/// reads.
-fn vertical_first(
-    img: &RgbImage,
-    (w2, h2): (u32, u32),
-    (x0, y0, cw, ch): (u32, u32, u32, u32),
-    filter: Filter,
-) -> RgbImage {
-    let (w, h) = img.dimensions();
-    let vert = coefficients(h, h2, y0..y0 + ch, filter);
-    let horiz = coefficients(w, w2, x0..x0 + cw, filter);
-    let (first, last) = if w2 == w {
-        (x0 as usize, (x0 + cw) as usize)
-    } else {
-        match (horiz.first(), horiz.last()) {
-            (Some(f), Some(l)) => (f.0, l.0 + l.1.len()),
-            _ => return RgbImage::new(cw, ch),
-        }
-    };
+/// The columns `cols` of every row of `src` (rows `src_w` pixels wide), as they are.
+fn columns(src: &[u8], src_w: usize, cols: std::ops::Range<usize>) -> Vec<u8> {
+    src.chunks_exact(src_w * 3)
+        .flat_map(|row| &row[cols.start * 3..cols.end * 3])
+        .copied()
+        .collect()
+}
+
+/// Pillow's vertical pass over the columns `cols` of `src` (rows `src_w` pixels wide, whose
+/// first row is row `y_from` of the image the coefficients index): one output row per
+/// coefficient row.
+fn vertical(
+    src: &[u8],
+    src_w: usize,
+    cols: std::ops::Range<usize>,
+    y_from: usize,
+    coeffs: &[(usize, Vec<i32>)],
+) -> Vec<u8> {
     let half = 1i64 << (PRECISION_BITS - 1);
-    let src = img.as_raw();
-    let src_stride = w as usize * 3;
-    let tmp_stride = (last - first) * 3;
-    // Vertical pass: window rows, columns first..last.
-    let mut tmp = vec![0u8; ch as usize * tmp_stride];
-    for (yy, (ymin, k)) in vert.iter().enumerate() {
-        for x in 0..tmp_stride {
+    let (src_stride, from) = (src_w * 3, cols.start * 3);
+    let stride = cols.len() * 3;
+    let mut out = vec![0u8; coeffs.len() * stride];
+    for ((ymin, k), out) in coeffs.iter().zip(out.chunks_exact_mut(stride)) {
+        for (x, o) in out.iter_mut().enumerate() {
             let mut ss = half;
             for (i, &kw) in k.iter().enumerate() {
-                ss += src[(ymin + i) * src_stride + first * 3 + x] as i64 * kw as i64;
+                ss += src[(ymin - y_from + i) * src_stride + from + x] as i64 * kw as i64;
             }
-            tmp[yy * tmp_stride + x] = clip8(ss);
+            *o = clip8(ss);
         }
     }
-    if w2 == w {
-        return RgbImage::from_raw(cw, ch, tmp).unwrap_or_else(|| RgbImage::new(cw, ch));
-    }
-    let stride = cw as usize * 3;
-    let mut out = vec![0u8; ch as usize * stride];
-    for y in 0..ch as usize {
-        let row = &tmp[y * tmp_stride..(y + 1) * tmp_stride];
-        for (xx, (xmin, k)) in horiz.iter().enumerate() {
-            for c in 0..3 {
-                let mut ss = half;
-                for (i, &kw) in k.iter().enumerate() {
-                    ss += row[(xmin - first + i) * 3 + c] as i64 * kw as i64;
-                }
-                out[y * stride + xx * 3 + c] = clip8(ss);
-            }
-        }
-    }
-    RgbImage::from_raw(cw, ch, out).unwrap_or_else(|| RgbImage::new(cw, ch))
+    out
 }
 
 #[cfg(test)]

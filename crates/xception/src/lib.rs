@@ -23,9 +23,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
-use zoo_blocks::{
-    ConvSpec, Layer, SeparableConv2d, batch_norm, linear, linear_dims, reset_linear, sequential,
-};
+use zoo_blocks::{ConvSpec, Layer, SeparableConv2d, batch_norm, linear, sequential};
 use zoo_model::{Classifier, FeatureInfo, InputSpec, Stages, VariantSpec};
 use zoo_weights::{KeyMap, ZooModel};
 
@@ -188,16 +186,12 @@ impl Classifier for Xception {
         stages.into_maps().remove(0)
     }
 
-    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
-        zoo_blocks::engine::linear(&self.fc, pooled, false)
+    fn head(&self) -> &Linear {
+        &self.fc
     }
 
-    fn num_features(&self) -> usize {
-        linear_dims(&self.fc)[0]
-    }
-
-    fn num_classes(&self) -> usize {
-        linear_dims(&self.fc)[1]
+    fn head_mut(&mut self) -> &mut Linear {
+        &mut self.fc
     }
 
     /// timm's: `act2`, the ReLUs opening blocks 2, 3 and 12, and `act4`.
@@ -237,10 +231,6 @@ impl Classifier for Xception {
         }
         let x = relu(self.bn3.forward(self.conv3.forward(x)));
         stages.offer(4, &relu(self.bn4.forward(self.conv4.forward(x))));
-    }
-
-    fn reset_classifier(&mut self, num_classes: usize) {
-        self.fc = reset_linear(&self.fc, num_classes);
     }
 }
 
