@@ -23,7 +23,8 @@ TORCHVISION = [
     "alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn",
     "googlenet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
     "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2",
-    "wide_resnet101_2", "densenet121", "densenet161", "densenet169", "densenet201",
+    "wide_resnet101_2", "densenet121", "densenet161", "densenet169", "densenet201", "mobilenet_v2",
+    "inception_v3",
 ]
 
 

@@ -10,8 +10,13 @@ torchvision way. The Rust parity tests (tests/parity.rs) load both files and com
 torchvision gives with `fc = Identity`), and for the families timm has, `features.json`: timm's
 `features_only` feature_info (module, channels, reduction) and each map's shape.
 
-Usage: scripts/reference.py [--out tests/fixtures] [--extras] [VARIANT ...]
-(--extras: only (re)write embedding.f32 and features.json of existing fixtures.)
+Usage: scripts/reference.py [--out tests/fixtures] [--extras | --light | --add] [VARIANT ...]
+  --extras  only (re)write embedding.f32 and features.json of existing fixtures
+  --light   every variant but the HEAVY ones (with the shared inputs and the other fixtures)
+  --add     only the named variants' folders (and ONNX exports), beside an earlier run's inputs
+  --heavy   print the HEAVY variants and exit
+scripts/test.sh writes the light fixtures once and each heavy one just before its tests, then
+removes it: all of them together take about 19 GB.
 """
 
 import argparse
@@ -37,12 +42,23 @@ VARIANTS = [
     "wide_resnet50_2", "wide_resnet101_2",
     "alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn",
     "googlenet", "densenet121", "densenet161", "densenet169", "densenet201",
+    "mobilenet_v2", "inception_v3",
 ]
+# torchvision variants at another input side than 224 (they take the 299 input written for timm).
+SIDE = {"inception_v3": 299}
+
+
+def side_of(name: str) -> int:
+    """The side of the square input the variant's fixture uses."""
+    if name in CIFAR_RESNET or name in CIFAR_WRN or name in CIFAR_PREACT or name in CIFAR_DENSENET:
+        return 32
+    return SIDE.get(name) or TIMM.get(name, (None, 224))[1]
 # timm models: variant -> (timm name, input size).
 TIMM = {"xception": ("legacy_xception", 299)}
 
 # Variants whose family timm also builds (same architecture), for feature_info: variant -> timm.
-TIMM_FEATURES = {n: n for n in VARIANTS if n not in ("alexnet", "googlenet")} | {"xception": "legacy_xception"}
+TIMM_FEATURES = {n: n for n in VARIANTS if n not in ("alexnet", "googlenet")} | {
+    "xception": "legacy_xception", "mobilenet_v2": "mobilenetv2_100"}
 
 # CIFAR WRN-d-k (scripts/cifar_models.py), 32x32 inputs: variant -> (depth, widen).
 CIFAR_WRN = {"wrn_16_4": (16, 4), "wrn_16_8": (16, 8), "wrn_22_8": (22, 8),
@@ -236,9 +252,9 @@ def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
         import timm
 
         model = timm.create_model(TIMM[name][0], pretrained=False)
-    elif name == "googlenet":
-        # torchvision's googlenet(weights=None): auxiliary classifiers built (their weights
-        # are in the file), no input transform.
+    elif name in ("googlenet", "inception_v3"):
+        # torchvision's googlenet/inception_v3(weights=None): auxiliary classifiers built
+        # (their weights are in the file), no input transform.
         model = torchvision.models.get_model(name, weights=None, init_weights=True)
     else:
         model = torchvision.models.get_model(name, weights=None)
@@ -258,6 +274,7 @@ def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
     if name == "googlenet":
         # The inference network's count, as torchvision publishes it.
         params -= sum(p.numel() for k, p in model.named_parameters() if k.startswith("aux"))
+    if name in ("googlenet", "inception_v3"):
         # The published weights' preprocessing: same weights, input re-normalised.
         model.transform_input = True
         write_f32(d / "logits-transform.f32", model(x))
@@ -360,9 +377,16 @@ def decode_fixtures(d: Path, photo) -> None:
     print(f"preprocess: {len(ASPECTS)} aspect ratios, {len(JPEGS)} JPEG encodings", flush=True)
 
 
+# Variants of 20 M parameters or more that no test but their own parity and ONNX tests reads:
+# scripts/test.sh writes each of these, runs its tests and removes it, one at a time.
+HEAVY = ["resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d",
+         "wide_resnet50_2", "wide_resnet101_2", "alexnet", "vgg11", "vgg13", "vgg16", "vgg19",
+         "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "densenet161", "densenet201",
+         "wrn_28_10", "densenet_bc190_k40", "inception_v3"]
+
 # One variant of every family, exported to ONNX both ways (see onnx_fixtures).
 ONNX_VARIANTS = ["resnet18", "resnext50_32x4d", "wide_resnet50_2", "alexnet", "vgg11_bn",
-                 "googlenet", "densenet121", "xception", "resnet20"]
+                 "googlenet", "densenet121", "xception", "resnet20", "mobilenet_v2"]
 
 
 def reference_model(name: str) -> torch.nn.Module:
@@ -387,7 +411,7 @@ def reference_model(name: str) -> torch.nn.Module:
         from cifar_models import wrn
 
         return wrn(*CIFAR_WRN[name])
-    kwargs = {"init_weights": False} if name == "googlenet" else {}
+    kwargs = {"init_weights": False} if name in ("googlenet", "inception_v3") else {}
     return torchvision.models.get_model(name, weights=None, **kwargs)
 
 
@@ -408,7 +432,7 @@ def onnx_fixtures(out: Path, names: list[str]) -> None:
         model = reference_model(name)
         model.load_state_dict(torch.load(d / "weights.pth"))
         model.eval()
-        size = 32 if name in CIFAR_RESNET else TIMM.get(name, (None, 224))[1]
+        size = side_of(name)
         x = torch.randn(1, 3, size, size)
         torch.onnx.export(model, x, d / "model-names.onnx", dynamo=False, do_constant_folding=False,
                           training=torch.onnx.TrainingMode.PRESERVE)
@@ -480,10 +504,23 @@ def extras_only(out: Path, names: list[str]) -> None:
             model.load_state_dict(sd)
             if name == "googlenet":
                 model.aux1 = model.aux2 = None
-        size = 32 if name in CIFAR_RESNET or name in CIFAR_WRN or name in CIFAR_PREACT or name in CIFAR_DENSENET else TIMM.get(name, (None, 224))[1]
+        size = side_of(name)
         x = read_f32(out / f"input-{size}.f32", (2, 3, size, size))
         write_extras(name, d, model, x)
         print(f"{name}: extras written", flush=True)
+
+
+def add_only(out: Path, names: list[str], cifar: dict) -> None:
+    """Writes the named variants' folders from the inputs an earlier run left in `out`."""
+    real = json.loads((out / "input-224.json").read_text())["real_image"] is not None
+    real_c = json.loads((out / "input-32.json").read_text())["cifar_image_0"]
+    for name in names:
+        if name in cifar:
+            cifar_fixture(name, out, read_f32(out / "input-32.f32", (2, 3, 32, 32)), real_c)
+        else:
+            size = side_of(name)
+            fixture(name, out, read_f32(out / f"input-{size}.f32", (2, 3, size, size)), real)
+    onnx_fixtures(out, [n for n in ONNX_VARIANTS if n in names])
 
 
 def main() -> None:
@@ -492,15 +529,24 @@ def main() -> None:
     cifar = {**CIFAR_RESNET, **CIFAR_WRN, **CIFAR_PREACT, **CIFAR_DENSENET}
     ap.add_argument("variants", nargs="*", default=VARIANTS + list(TIMM) + list(cifar))
     ap.add_argument("--extras", action="store_true", help="only embedding.f32/features.json")
+    ap.add_argument("--light", action="store_true", help="all but the HEAVY variants")
+    ap.add_argument("--add", action="store_true", help="only the named variants' folders")
+    ap.add_argument("--heavy", action="store_true", help="print the HEAVY variants")
     args = ap.parse_args()
+    if args.heavy:
+        return print(" ".join(HEAVY))
     unknown = set(args.variants) - set(VARIANTS) - set(TIMM) - set(cifar)
-    if unknown:
-        sys.exit(f"unknown variants: {sorted(unknown)}")
+    if unknown or not set(HEAVY) <= set(ap.get_default("variants")):
+        sys.exit(f"unknown variants: {sorted(unknown | (set(HEAVY) - set(ap.get_default('variants'))))}")
+    if args.light:
+        args.variants = [n for n in args.variants if n not in HEAVY]
     torch.set_num_threads(os.cpu_count() or 1)
     # Every variant this script is the reference for; tests/parity.rs checks it against the
     # families' variant tables.
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "variants.json").write_text(json.dumps(sorted(ap.get_default("variants"))))
+    if args.add:
+        return add_only(args.out, args.variants, cifar)
     if args.extras:
         preprocess_fixtures(args.out)
         return extras_only(args.out, args.variants)
@@ -527,6 +573,9 @@ def main() -> None:
             size = TIMM[name][1]
             xt = read_f32(args.out / f"input-{size}.f32", (2, 3, size, size))
             fixture(name, args.out, xt, real)
+        elif name in SIDE:
+            xs = read_f32(args.out / f"input-{SIDE[name]}.f32", (2, 3, SIDE[name], SIDE[name]))
+            fixture(name, args.out, xs, real)
         else:
             fixture(name, args.out, x, real)
     onnx_fixtures(args.out, [n for n in ONNX_VARIANTS if n in args.variants])

@@ -10,11 +10,13 @@ pub static FAMILIES: &[&[VariantSpec]] = &[
     zoo_alexnet::VARIANTS,
     zoo_vgg::VARIANTS,
     zoo_googlenet::VARIANTS,
+    zoo_inception::VARIANTS,
     zoo_resnet::VARIANTS,
     zoo_resnext::VARIANTS,
     zoo_wrn::VARIANTS,
     zoo_densenet::VARIANTS,
     zoo_xception::VARIANTS,
+    zoo_mobilenet::VARIANTS,
 ];
 
 /// Every variant in the zoo.

@@ -17,7 +17,9 @@ pub use zoo_blocks::engine::{set_threads, threads};
 pub use zoo_densenet as densenet;
 pub use zoo_googlenet as googlenet;
 pub use zoo_hub as hub;
+pub use zoo_inception as inception;
 pub use zoo_lenet as lenet;
+pub use zoo_mobilenet as mobilenet;
 pub use zoo_model as model;
 pub use zoo_model::{
     Classifier, FeatureInfo, InputSpec, Labels, ModelError, ModelObject, Reference, Stages,

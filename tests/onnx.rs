@@ -35,6 +35,7 @@ macro_rules! onnx_tests {
 
 onnx_tests! {
     resnet18 resnext50_32x4d wide_resnet50_2 alexnet vgg11_bn googlenet densenet121 xception resnet20
+    mobilenet_v2
 }
 
 fn load_err(model: &str, file: &std::path::Path) -> LoadError {
@@ -48,7 +49,7 @@ fn load_err(model: &str, file: &std::path::Path) -> LoadError {
 
 #[test]
 fn a_graph_that_does_not_fit_names_the_first_layer_and_both_shapes() {
-    let (Some(r18), Some(vgg)) = (fixture("resnet18"), fixture("vgg11_bn")) else {
+    let (Some(r18), Some(cifar)) = (fixture("resnet18"), fixture("resnet20")) else {
         return;
     };
     let err = load_err("resnet34", &r18.join("model-folded.onnx"));
@@ -61,10 +62,12 @@ fn a_graph_that_does_not_fit_names_the_first_layer_and_both_shapes() {
             && msg.contains("[128, 64, 3, 3]"),
         "{msg}"
     );
-    let err = load_err("resnet18", &vgg.join("model-names.onnx"));
+    // The CIFAR ResNet-20 starts with 16 3×3 filters where ResNet-18 has 64 7×7 ones.
+    let err = load_err("resnet18", &cifar.join("model-names.onnx"));
+    let msg = err.to_string();
     assert!(
-        err.to_string().contains("`conv1`") && err.to_string().contains("[64, 3, 7, 7]"),
-        "{err}"
+        msg.contains("`conv1`") && msg.contains("[64, 3, 7, 7]") && msg.contains("[16, 3, 3, 3]"),
+        "{msg}"
     );
 }
 

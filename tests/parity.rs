@@ -35,6 +35,28 @@ fn parity(name: &str) {
             build: Box::new(move |d| v.build(v.classes, d)),
         },
     );
+    // The network the published weights take (GoogLeNet's and Inception-v3's
+    // `transform_input`), on the same weights, against the reference with it switched on.
+    let Some(dir) = fixture(name) else { return };
+    let Ok(reference) = std::fs::read(dir.join("logits-transform.f32")) else {
+        return;
+    };
+    let reference: Vec<f32> = reference
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let device = Device::default();
+    let (model, _) = v
+        .build_published(v.classes, &device)
+        .load(&dir.join("weights.safetensors"), &ImportOptions::default())
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let p = compare(
+        &to_vec(model.forward(input(v.input.size, &device))),
+        &reference,
+        v.classes,
+    );
+    report(&format!("parity {name:<18} published   {}", p.summary()));
+    assert!(p.ok(), "{name} as published: {p:?}");
 }
 
 /// The model API on the reference's weights: the split forward is the forward, the embedding
@@ -281,6 +303,7 @@ parity_tests! {
     wide_resnet50_2 wide_resnet101_2
     alexnet vgg11 vgg13 vgg16 vgg19 vgg11_bn vgg13_bn vgg16_bn vgg19_bn
     googlenet densenet121 densenet161 densenet169 densenet201 xception
+    mobilenet_v2 inception_v3
     wrn_16_4 wrn_16_8 wrn_22_8 wrn_28_10 wrn_40_4
     resnet20 resnet32 resnet44 resnet56 resnet110 resnet1202
     preact_resnet110 preact_resnet164 preact_resnet1001

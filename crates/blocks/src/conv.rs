@@ -30,12 +30,12 @@ pub struct ConvSpec {
     pub c_in: usize,
     /// Output channels.
     pub c_out: usize,
-    /// Side of the square kernel.
-    pub kernel: usize,
+    /// Kernel height and width.
+    pub kernel: [usize; 2],
     /// Stride, the same along both axes.
     pub stride: usize,
-    /// Zero padding on every side.
-    pub padding: usize,
+    /// Zero padding above and below, left and right.
+    pub padding: [usize; 2],
     /// Channel groups (`groups` of `nn.Conv2d`).
     pub groups: usize,
     /// Whether the convolution has a bias.
@@ -45,14 +45,15 @@ pub struct ConvSpec {
 }
 
 impl ConvSpec {
-    /// Stride 1, no padding, no groups, no bias, fan-out init.
+    /// A square `kernel`×`kernel` convolution: stride 1, no padding, no groups, no bias,
+    /// fan-out init.
     pub fn new(c_in: usize, c_out: usize, kernel: usize) -> Self {
         Self {
             c_in,
             c_out,
-            kernel,
+            kernel: [kernel; 2],
             stride: 1,
-            padding: 0,
+            padding: [0; 2],
             groups: 1,
             bias: false,
             init: ConvInit::FanOut,
@@ -66,7 +67,20 @@ impl ConvSpec {
 
     /// Sets the padding on every side.
     pub fn padding(self, padding: usize) -> Self {
-        Self { padding, ..self }
+        Self {
+            padding: [padding; 2],
+            ..self
+        }
+    }
+
+    /// A `kh`×`kw` kernel with `ph` rows of padding above and below and `pw` columns left and
+    /// right (Inception's 1×7 and 7×1 factorised convolutions).
+    pub fn rect(self, [kh, kw]: [usize; 2], [ph, pw]: [usize; 2]) -> Self {
+        Self {
+            kernel: [kh, kw],
+            padding: [ph, pw],
+            ..self
+        }
     }
 
     /// Sets the number of channel groups.
@@ -88,7 +102,7 @@ impl ConvSpec {
     pub fn build(self, device: &Device) -> Conv2d {
         // PyTorch's fans ignore `groups` on the output side (Burn's divide by it), so the
         // standard deviations are computed here rather than by Burn's Kaiming initialisers.
-        let area = (self.kernel * self.kernel) as f64;
+        let area = (self.kernel[0] * self.kernel[1]) as f64;
         let initializer = match self.init {
             ConvInit::FanOut => Some((2.0 / (self.c_out as f64 * area)).sqrt()),
             ConvInit::FanIn => Some((2.0 / ((self.c_in / self.groups) as f64 * area)).sqrt()),
@@ -96,10 +110,10 @@ impl ConvSpec {
             ConvInit::Default => None,
         }
         .map(|std| Initializer::Normal { mean: 0.0, std });
-        let p = self.padding;
-        let mut config = Conv2dConfig::new([self.c_in, self.c_out], [self.kernel, self.kernel])
+        let [ph, pw] = self.padding;
+        let mut config = Conv2dConfig::new([self.c_in, self.c_out], self.kernel)
             .with_stride([self.stride, self.stride])
-            .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
+            .with_padding(PaddingConfig2d::Explicit(ph, pw, ph, pw))
             .with_groups(self.groups)
             .with_bias(self.bias);
         if let Some(initializer) = initializer.clone() {

@@ -43,7 +43,7 @@ pub use engine::conv_fused;
 pub use head::{global_avg_pool, linear, linear_dims, linear_normal, reset_linear};
 pub use norm::{BatchNorm, Fuse, fold};
 pub use preact::{PreActBlock, PreActBottleneck, PreActUnit};
-pub use preprocess::{IMAGENET_MEAN, IMAGENET_STD, normalize};
+pub use preprocess::{IMAGENET_MEAN, IMAGENET_STD, normalize, transform_input};
 pub use residual::{BasicBlock, Block, BlockConfig, BlockKind, Bottleneck};
 pub use separable::SeparableConv2d;
 pub use sequential::{HeadLayer, Layer, max_pool, sequential, sequential_head};

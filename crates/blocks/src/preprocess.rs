@@ -15,3 +15,19 @@ pub fn normalize<const C: usize>(x: Tensor<4>, mean: [f32; C], std: [f32; C]) ->
     let std = Tensor::<4>::from_data(TensorData::new(std.to_vec(), shape), &device);
     (x - mean) / std
 }
+
+/// torchvision's `transform_input` (GoogLeNet, Inception-v3): images normalised with ImageNet's
+/// mean and std re-normalised to mean = std = 0.5, the preprocessing Google's weights were
+/// trained with.
+pub fn transform_input(x: Tensor<4>) -> Tensor<4> {
+    let device = x.device();
+    let per_channel = |f: fn(usize) -> f32| {
+        Tensor::<4>::from_data(
+            TensorData::new((0..3).map(f).collect(), [1, 3, 1, 1]),
+            &device,
+        )
+    };
+    let scale = per_channel(|c| IMAGENET_STD[c] / 0.5);
+    let shift = per_channel(|c| (IMAGENET_MEAN[c] - 0.5) / 0.5);
+    x * scale + shift
+}

@@ -4,6 +4,7 @@
 
 use burn::module::Module;
 use burn::nn::Linear;
+use burn::nn::activation::Relu6;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig, LocalResponseNorm, PaddingConfig2d, Relu};
@@ -30,6 +31,10 @@ pub enum Layer {
     MaxPool(MaxPool2d),
     /// `nn.LocalResponseNorm` (the AlexNet paper's).
     LocalResponseNorm(LocalResponseNorm),
+    /// `nn.ReLU6`, min(max(x, 0), 6) (MobileNet-v2).
+    Relu6(Relu6),
+    /// A nested `nn.Sequential` (torchvision's `Conv2dNormActivation`), keys one level down.
+    Seq(Vec<Layer>),
 }
 
 impl Layer {
@@ -47,6 +52,8 @@ impl Layer {
             Layer::Relu(m) => m.forward(x),
             Layer::MaxPool(m) => crate::engine::max_pool(m, x),
             Layer::LocalResponseNorm(m) => m.forward(x),
+            Layer::Relu6(m) => m.forward(x),
+            Layer::Seq(layers) => sequential(layers, x),
         }
     }
 
@@ -55,6 +62,7 @@ impl Layer {
         match self {
             Layer::Conv(m) => Some(m.weight.dims()[0]),
             Layer::SeparableConv(m) => Some(m.pointwise.weight.dims()[0]),
+            Layer::Seq(layers) => layers.iter().rev().find_map(Layer::out_channels),
             _ => None,
         }
     }
@@ -65,6 +73,7 @@ impl Layer {
             Layer::Conv(m) => m.stride[0],
             Layer::SeparableConv(m) => m.conv1.stride[0],
             Layer::MaxPool(m) => m.stride[0],
+            Layer::Seq(layers) => layers.iter().map(Layer::stride).product(),
             _ => 1,
         }
     }
@@ -158,6 +167,11 @@ pub fn sequential_head(layers: &[HeadLayer], mut x: Tensor<2>) -> Tensor<2> {
 /// A convolution directly followed by a BatchNorm in a sequential stack feeds only it.
 impl Fuse for Vec<Layer> {
     fn fuse(&mut self) {
+        for layer in self.iter_mut() {
+            if let Layer::Seq(layers) = layer {
+                layers.fuse();
+            }
+        }
         for i in 1..self.len() {
             let (before, after) = self.split_at_mut(i);
             if let Layer::BatchNorm(bn) = &mut after[0] {

@@ -30,11 +30,10 @@ pub use inception::{Inception, InceptionAux};
 use burn::module::Module;
 use burn::nn::pool::MaxPool2d;
 use burn::nn::{Dropout, DropoutConfig, Linear};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use zoo_blocks::engine;
 use zoo_blocks::{
-    ConvBn, ConvInit, ConvSpec, Fuse, IMAGENET_MEAN, IMAGENET_STD, global_avg_pool, linear_normal,
-    max_pool,
+    ConvBn, ConvInit, ConvSpec, Fuse, global_avg_pool, linear_normal, max_pool, transform_input,
 };
 use zoo_model::{Classifier, FeatureInfo, Stages, VariantSpec};
 use zoo_weights::{KeyMap, ZooModel};
@@ -269,19 +268,11 @@ impl GoogLeNet {
     }
 
     fn transform(&self, x: Tensor<4>) -> Tensor<4> {
-        if !self.transform_input {
-            return x;
+        if self.transform_input {
+            transform_input(x)
+        } else {
+            x
         }
-        let device = x.device();
-        let per_channel = |f: fn(usize) -> f32| {
-            Tensor::<4>::from_data(
-                TensorData::new((0..3).map(f).collect(), [1, 3, 1, 1]),
-                &device,
-            )
-        };
-        let scale = per_channel(|c| IMAGENET_STD[c] / 0.5);
-        let shift = per_channel(|c| (IMAGENET_MEAN[c] - 0.5) / 0.5);
-        x * scale + shift
     }
 }
 
