@@ -24,7 +24,7 @@ TORCHVISION = [
     "googlenet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
     "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2",
     "wide_resnet101_2", "densenet121", "densenet161", "densenet169", "densenet201", "mobilenet_v2",
-    "inception_v3",
+    "inception_v3", "squeezenet1_0", "squeezenet1_1",
 ]
 
 
@@ -94,12 +94,60 @@ def xception_entries() -> list[dict]:
     }]
 
 
+# timm's published figures for its default weights at their default input, from
+# huggingface/pytorch-image-models results/results-imagenet.csv (commit aa4b585, 2026-08-08);
+# the package itself does not carry them.
+TIMM = {
+    # variant: (timm pretrained name, acc@1, acc@5)
+    "seresnet50": ("seresnet50.a1_in1k", 80.012, 94.704),
+    "seresnext50_32x4d": ("seresnext50_32x4d.racm_in1k", 81.268, 95.624),
+}
+
+
+def timm_entries(variant: str) -> list[dict]:
+    """The default published weights of a timm model: its release file (SHA-256 prefix in the
+    name, torch.hub's convention) or, without one, the Hugging Face hub's safetensors."""
+    import timm
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    name, acc1, acc5 = TIMM[variant]
+    cfg = timm.models.get_pretrained_cfg(name).to_dict()
+    model = timm.create_model(name.split(".")[0], pretrained=False).eval()
+    size = cfg["input_size"][-1]
+    with torch.no_grad(), FlopCounterMode(display=False) as flops:
+        model(torch.zeros(1, 3, size, size))
+    url = cfg.get("url") or f"https://huggingface.co/{cfg['hf_hub_id']}/resolve/main/model.safetensors"
+    file = url.rsplit("/", 1)[1]
+    prefix = re.search(r"-([a-f0-9]{8,})\.", file)
+    return [{
+        "id": f"{variant}.IMAGENET1K_V1",
+        "name": "IMAGENET1K_V1",
+        "enum": "ImageNet1kV1",
+        "default": True,
+        "source": f"timm {timm.__version__} {name}",
+        "url": url,
+        "file": file if cfg.get("url") else f"{name}.safetensors",
+        "sha256_prefix": prefix.group(1) if prefix else None,
+        "file_size_mib": None,
+        "preprocess": {
+            "resize": int(size / cfg["crop_pct"]), "crop": size,
+            "interpolation": cfg["interpolation"], "mean": list(cfg["mean"]), "std": list(cfg["std"]),
+        },
+        "acc1": acc1, "acc5": acc5,
+        "params": sum(p.numel() for p in model.parameters()),
+        "gflops": round(flops.get_total_flops() / 2e9, 3),
+        "recipe": None,
+    }]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "crates" / "hub" / "registry.json")
     args = ap.parse_args()
     models = {v: torchvision_entries(v) for v in TORCHVISION}
     models["xception"] = xception_entries()
+    models.update({v: timm_entries(v) for v in TIMM})
     categories = get_model_weights("resnet50").DEFAULT.meta["categories"]
     assert len(categories) == 1000
     doc = {

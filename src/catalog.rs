@@ -17,6 +17,7 @@ pub static FAMILIES: &[&[VariantSpec]] = &[
     zoo_densenet::VARIANTS,
     zoo_xception::VARIANTS,
     zoo_mobilenet::VARIANTS,
+    zoo_squeezenet::VARIANTS,
 ];
 
 /// Every variant in the zoo.

@@ -75,7 +75,7 @@ fn the_model_api_holds_for_every_model_type() {
         let s = v.input.size;
         let x = Tensor::<4>::random([2, v.input.channels, s, s], Distribution::Default, &device);
         let logits = model.forward(x.clone()).into_data();
-        let split = model.forward_head(model.pool(model.forward_features(x.clone())));
+        let split = model.forward_head(model.forward_features(x.clone()));
         assert_eq!(split.into_data(), logits, "{name}: split forward");
         let embedding = model.embed(x.clone());
         assert_eq!(embedding.dims(), [2, model.num_features()], "{name}");

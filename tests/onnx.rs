@@ -24,6 +24,7 @@ fn onnx_parity(name: &str) {
             .unwrap_or_else(|e| panic!("{name} {mode}: {e}"))
             .0;
         let p = compare(&to_vec(model.forward(x.clone())), &reference, v.classes);
+        let p = common::floored(p, &dir, "f32_error");
         report(&format!("onnx   {name:<18} {mode:<11} {}", p.summary()));
         assert!(p.ok(), "{name} {mode}: {p:?}");
     }
@@ -35,7 +36,7 @@ macro_rules! onnx_tests {
 
 onnx_tests! {
     resnet18 resnext50_32x4d wide_resnet50_2 alexnet vgg11_bn googlenet densenet121 xception resnet20
-    mobilenet_v2
+    mobilenet_v2 seresnet50 squeezenet1_1
 }
 
 fn load_err(model: &str, file: &std::path::Path) -> LoadError {

@@ -11,7 +11,7 @@ mod common;
 
 use burn::tensor::{Device, Tensor};
 use burn_zoo::{Classifier, Fuse, ImportOptions, variant};
-use common::{compare, fixture, input, read_f32, report, to_vec};
+use common::{compare, fixture, floored, input, read_f32, report, to_vec};
 
 /// Builds the model under test.
 type Builder = Box<dyn Fn(&Device) -> Box<dyn Classifier>>;
@@ -50,10 +50,14 @@ fn parity(name: &str) {
         .build_published(v.classes, &device)
         .load(&dir.join("weights.safetensors"), &ImportOptions::default())
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    let p = compare(
-        &to_vec(model.forward(input(v.input.size, &device))),
-        &reference,
-        v.classes,
+    let p = floored(
+        compare(
+            &to_vec(model.forward(input(v.input.size, &device))),
+            &reference,
+            v.classes,
+        ),
+        &dir,
+        "f32_error",
     );
     report(&format!("parity {name:<18} published   {}", p.summary()));
     assert!(p.ok(), "{name} as published: {p:?}");
@@ -64,10 +68,10 @@ fn parity(name: &str) {
 /// leaves every other tensor alone.
 fn model_api(name: &str, dir: &std::path::Path, mut model: Box<dyn Classifier>, x: &Tensor<4>) {
     let logits = to_vec(model.forward(x.clone()));
-    let split = to_vec(model.forward_head(model.pool(model.forward_features(x.clone()))));
+    let split = to_vec(model.forward_head(model.forward_features(x.clone())));
     assert_eq!(
         split, logits,
-        "{name}: forward_head(pool(forward_features(x))) != forward(x)"
+        "{name}: forward_head(forward_features(x)) != forward(x)"
     );
 
     let embedding = to_vec(model.embed(x.clone()));
@@ -81,7 +85,11 @@ fn model_api(name: &str, dir: &std::path::Path, mut model: Box<dyn Classifier>, 
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
-        let p = compare(&embedding, &reference, model.num_features());
+        let p = floored(
+            compare(&embedding, &reference, model.num_features()),
+            dir,
+            "embedding_f32_error",
+        );
         report(&format!("embed  {name:<18} {}", p.summary()));
         assert!(
             p.max_delta <= p.tolerance,
@@ -185,7 +193,7 @@ fn check(name: &str, v: Target) {
             model.save(&bpk).unwrap();
         }
         let logits = to_vec(model.forward(x.clone()));
-        let p = compare(&logits, &reference, v.classes);
+        let p = floored(compare(&logits, &reference, v.classes), &dir, "f32_error");
         let format = file.trim_start_matches("weights.");
         report(&format!(
             "parity {name:<18} {format:<11} {}  params {}",
@@ -202,11 +210,11 @@ fn check(name: &str, v: Target) {
         if file == "burnpack" {
             fused_parity(
                 name,
+                &dir,
                 model,
                 &x,
                 &logits,
                 &reference,
-                v.classes,
                 &mut failures,
             );
         }
@@ -223,26 +231,28 @@ fn check(name: &str, v: Target) {
 /// fold the logits change in their last bits; where there was none they stay bit for bit.
 fn fused_parity(
     name: &str,
+    dir: &std::path::Path,
     model: Box<dyn Classifier>,
     x: &Tensor<4>,
     unfused: &[f32],
     reference: &[f32],
-    classes: usize,
     failures: &mut Vec<String>,
 ) {
+    let classes = reference.len() / x.dims()[0];
     let logits = to_vec(model.fused().forward(x.clone()));
     // Nothing to fold: no BatchNorm at all, or (DenseNet without bottlenecks) every one of
     // them normalises a concatenation.
     let nothing_to_fold = name == "alexnet"
         || (name.starts_with("vgg") && !name.ends_with("_bn"))
         || name == "densenet40_k12"
-        || name == "densenet100_k12";
+        || name == "densenet100_k12"
+        || name.starts_with("squeezenet");
     assert_eq!(
         logits == unfused,
         nothing_to_fold,
         "{name}: fusing must change the arithmetic exactly where a BatchNorm follows a convolution"
     );
-    let p = compare(&logits, reference, classes);
+    let p = floored(compare(&logits, reference, classes), dir, "f32_error");
     report(&format!(
         "parity {name:<18} {:<11} {}",
         "fused",
@@ -303,7 +313,7 @@ parity_tests! {
     wide_resnet50_2 wide_resnet101_2
     alexnet vgg11 vgg13 vgg16 vgg19 vgg11_bn vgg13_bn vgg16_bn vgg19_bn
     googlenet densenet121 densenet161 densenet169 densenet201 xception
-    mobilenet_v2 inception_v3
+    mobilenet_v2 inception_v3 seresnet50 seresnext50_32x4d squeezenet1_0 squeezenet1_1
     wrn_16_4 wrn_16_8 wrn_22_8 wrn_28_10 wrn_40_4
     resnet20 resnet32 resnet44 resnet56 resnet110 resnet1202
     preact_resnet110 preact_resnet164 preact_resnet1001

@@ -20,6 +20,8 @@ pub enum ConvInit {
     Normal(f64),
     /// `nn.Conv2d`'s own default, U(±1/√fan_in) for weight and bias: AlexNet.
     Default,
+    /// `kaiming_uniform_()` (gain √2, fan-in: U(±√(6/fan_in))), bias 0: SqueezeNet.
+    KaimingUniform,
 }
 
 /// A convolution described the way PyTorch's constructor takes it; [`ConvSpec::build`] gives
@@ -103,13 +105,21 @@ impl ConvSpec {
         // PyTorch's fans ignore `groups` on the output side (Burn's divide by it), so the
         // standard deviations are computed here rather than by Burn's Kaiming initialisers.
         let area = (self.kernel[0] * self.kernel[1]) as f64;
+        let fan_in = (self.c_in / self.groups) as f64 * area;
+        let normal = |std| Some(Initializer::Normal { mean: 0.0, std });
         let initializer = match self.init {
-            ConvInit::FanOut => Some((2.0 / (self.c_out as f64 * area)).sqrt()),
-            ConvInit::FanIn => Some((2.0 / ((self.c_in / self.groups) as f64 * area)).sqrt()),
-            ConvInit::Normal(std) => Some(std),
+            ConvInit::FanOut => normal((2.0 / (self.c_out as f64 * area)).sqrt()),
+            ConvInit::FanIn => normal((2.0 / fan_in).sqrt()),
+            ConvInit::Normal(std) => normal(std),
+            ConvInit::KaimingUniform => {
+                let bound = (6.0 / fan_in).sqrt();
+                Some(Initializer::Uniform {
+                    min: -bound,
+                    max: bound,
+                })
+            }
             ConvInit::Default => None,
-        }
-        .map(|std| Initializer::Normal { mean: 0.0, std });
+        };
         let [ph, pw] = self.padding;
         let mut config = Conv2dConfig::new([self.c_in, self.c_out], self.kernel)
             .with_stride([self.stride, self.stride])

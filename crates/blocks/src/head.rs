@@ -1,6 +1,9 @@
 //! The classifier head shared by the global-pool families.
 
+use burn::nn::conv::Conv2d;
 use burn::nn::{Initializer, Linear, LinearConfig};
+
+use crate::conv::{ConvInit, ConvSpec};
 use burn::tensor::{Device, Tensor};
 
 /// `AdaptiveAvgPool2d(1)` followed by `flatten(1)`: `[n, c, h, w]` → `[n, c]`.
@@ -29,6 +32,17 @@ pub fn linear_normal(d_in: usize, d_out: usize, std: f64, device: &Device) -> Li
 pub fn reset_linear(old: &Linear, num_classes: usize) -> Linear {
     let [d_in, _] = old.weight.dims();
     linear(d_in, num_classes, &old.weight.device())
+}
+
+/// A fresh 1×1 convolution for `num_classes` outputs with the input channels of `old` and
+/// PyTorch's default `nn.Conv2d` initialisation (U(±1/√fan_in) for weight and bias), on `old`'s
+/// device: the convolutional head's `reset_classifier` (SqueezeNet's `classifier.1`).
+pub fn reset_conv1x1(old: &Conv2d, num_classes: usize) -> Conv2d {
+    let c_in = old.weight.dims()[1];
+    ConvSpec::new(c_in, num_classes, 1)
+        .bias(true)
+        .init(ConvInit::Default)
+        .build(&old.weight.device())
 }
 
 /// `[d_in, d_out]` of a linear layer (Burn stores the weight transposed from PyTorch).

@@ -18,6 +18,7 @@
 //!     groups: 1,
 //!     base_width: 64,
 //!     shortcut: ShortcutKind::Projection,
+//!     se: false,
 //! };
 //! let stage = cfg.stage(3, &device);
 //! let x = stage.iter().fold(Tensor::zeros([1, 64, 8, 8], &device), |x, b| b.forward(x));
@@ -33,6 +34,7 @@ pub mod norm;
 pub mod preact;
 pub mod preprocess;
 pub mod residual;
+pub mod se;
 pub mod separable;
 pub mod sequential;
 pub mod shortcut;
@@ -40,11 +42,12 @@ pub mod shortcut;
 pub use burn;
 pub use conv::{ConvBn, ConvInit, ConvSpec, batch_norm, conv1x1, conv2d, conv3x3};
 pub use engine::conv_fused;
-pub use head::{global_avg_pool, linear, linear_dims, linear_normal, reset_linear};
+pub use head::{global_avg_pool, linear, linear_dims, linear_normal, reset_conv1x1, reset_linear};
 pub use norm::{BatchNorm, Fuse, fold};
 pub use preact::{PreActBlock, PreActBottleneck, PreActUnit};
 pub use preprocess::{IMAGENET_MEAN, IMAGENET_STD, normalize, transform_input};
 pub use residual::{BasicBlock, Block, BlockConfig, BlockKind, Bottleneck};
+pub use se::SqueezeExcite;
 pub use separable::SeparableConv2d;
 pub use sequential::{HeadLayer, Layer, max_pool, sequential, sequential_head};
 pub use shortcut::{Shortcut, ShortcutKind, ZeroPadShortcut};

@@ -4,11 +4,13 @@
 
 use burn::module::Module;
 use burn::nn::conv::Conv2d;
+use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::conv::{ConvBn, batch_norm, conv1x1, conv3x3};
 use crate::engine::conv_fused;
 use crate::norm::{BatchNorm, Fuse, fold};
+use crate::se::SqueezeExcite;
 use crate::shortcut::{Shortcut, ShortcutKind};
 
 const BN_EPS: f64 = 1e-5;
@@ -49,6 +51,9 @@ pub struct BlockConfig {
     pub base_width: usize,
     /// How the shortcut changes shape where the block does (torchvision: projection).
     pub shortcut: ShortcutKind,
+    /// Squeeze-and-excitation after the last BatchNorm, before the sum (timm's
+    /// `attn_layer='se'`: SE-ResNet, SE-ResNeXt).
+    pub se: bool,
 }
 
 impl BlockConfig {
@@ -58,6 +63,12 @@ impl BlockConfig {
     }
 
     /// The shortcut's own layer, present where the block changes resolution or width.
+    fn squeeze_excite(&self, device: &Device) -> Option<SqueezeExcite> {
+        let out = self.out_channels();
+        self.se
+            .then(|| SqueezeExcite::new(out, SqueezeExcite::reduced(out), device))
+    }
+
     fn downsample(&self, device: &Device) -> Option<Shortcut> {
         let out = self.out_channels();
         (self.stride != 1 || self.in_channels != out).then(|| match self.shortcut {
@@ -109,6 +120,8 @@ pub struct BasicBlock {
     pub conv2: Conv2d,
     /// BN after `conv2`, before the sum.
     pub bn2: BatchNorm,
+    /// Squeeze-and-excitation (timm's `se`), when the block has it.
+    pub se: Option<SqueezeExcite>,
     /// The shortcut's layer where the block changes shape; identity otherwise.
     pub downsample: Option<Shortcut>,
 }
@@ -126,6 +139,7 @@ impl BasicBlock {
             bn1: batch_norm(cfg.planes, BN_EPS, device),
             conv2: conv3x3(cfg.planes, cfg.planes, 1, 1, device),
             bn2: batch_norm(cfg.planes, BN_EPS, device),
+            se: cfg.squeeze_excite(device),
             downsample: cfg.downsample(device),
         }
     }
@@ -134,7 +148,7 @@ impl BasicBlock {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let identity = shortcut(&self.downsample, x.clone());
         let out = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
-        conv_fused(&self.conv2, Some(&self.bn2), out, Some(identity), true)
+        last(&self.conv2, &self.bn2, &self.se, out, identity)
     }
 }
 
@@ -153,6 +167,8 @@ pub struct Bottleneck {
     pub conv3: Conv2d,
     /// BN after `conv3`, before the sum.
     pub bn3: BatchNorm,
+    /// Squeeze-and-excitation (timm's `se`), when the block has it.
+    pub se: Option<SqueezeExcite>,
     /// The shortcut's layer where the block changes shape; identity otherwise.
     pub downsample: Option<Shortcut>,
 }
@@ -168,6 +184,7 @@ impl Bottleneck {
             bn2: batch_norm(width, BN_EPS, device),
             conv3: conv1x1(width, out, 1, device),
             bn3: batch_norm(out, BN_EPS, device),
+            se: cfg.squeeze_excite(device),
             downsample: cfg.downsample(device),
         }
     }
@@ -177,7 +194,22 @@ impl Bottleneck {
         let identity = shortcut(&self.downsample, x.clone());
         let out = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
         let out = conv_fused(&self.conv2, Some(&self.bn2), out, None, true);
-        conv_fused(&self.conv3, Some(&self.bn3), out, Some(identity), true)
+        last(&self.conv3, &self.bn3, &self.se, out, identity)
+    }
+}
+
+/// The block's last convolution and BN, the SE gate if any, the sum and the ReLU (one fused
+/// call without SE).
+fn last(
+    conv: &Conv2d,
+    bn: &BatchNorm,
+    se: &Option<SqueezeExcite>,
+    x: Tensor<4>,
+    identity: Tensor<4>,
+) -> Tensor<4> {
+    match se {
+        None => conv_fused(conv, Some(bn), x, Some(identity), true),
+        Some(se) => relu(se.forward(conv_fused(conv, Some(bn), x, None, false)) + identity),
     }
 }
 
@@ -257,6 +289,7 @@ mod tests {
             groups,
             base_width,
             shortcut: ShortcutKind::Projection,
+            se: false,
         }
     }
 

@@ -9,7 +9,7 @@ use burn::nn::conv::Conv2d;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::{ConvInit, batch_norm, conv3x3, linear};
-use zoo_model::{Classifier, FeatureInfo, Stages};
+use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 use crate::{BlockShape, DenseLayer, Transition, dense_block};
@@ -133,12 +133,12 @@ impl Classifier for CifarDenseNet {
         stages.into_maps().remove(0)
     }
 
-    fn head(&self) -> &Linear {
-        &self.fc
+    fn head(&self) -> Head<'_> {
+        Head::Linear(&self.fc)
     }
 
-    fn head_mut(&mut self) -> &mut Linear {
-        &mut self.fc
+    fn head_mut(&mut self) -> HeadMut<'_> {
+        HeadMut::Linear(&mut self.fc)
     }
 
     /// `conv0`, `block1` and `block2` (before their transitions), then `norm` with its ReLU.

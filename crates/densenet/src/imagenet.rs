@@ -10,7 +10,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
 use zoo_blocks::{ConvInit, ConvSpec, batch_norm, linear, max_pool};
-use zoo_model::{Classifier, FeatureInfo, Stages};
+use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 use crate::{BlockShape, DenseLayer, Transition, dense_block};
@@ -171,12 +171,12 @@ impl Classifier for DenseNet {
         stages.into_maps().remove(0)
     }
 
-    fn head(&self) -> &Linear {
-        &self.classifier
+    fn head(&self) -> Head<'_> {
+        Head::Linear(&self.classifier)
     }
 
-    fn head_mut(&mut self) -> &mut Linear {
-        &mut self.classifier
+    fn head_mut(&mut self) -> HeadMut<'_> {
+        HeadMut::Linear(&mut self.classifier)
     }
 
     /// timm's: the stem after `norm0`'s ReLU, `denseblock1` … `denseblock3` (before their

@@ -32,10 +32,8 @@ use burn::nn::pool::MaxPool2d;
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::engine;
-use zoo_blocks::{
-    ConvBn, ConvInit, ConvSpec, Fuse, global_avg_pool, linear_normal, max_pool, transform_input,
-};
-use zoo_model::{Classifier, FeatureInfo, Stages, VariantSpec};
+use zoo_blocks::{ConvBn, ConvInit, ConvSpec, Fuse, linear_normal, max_pool, transform_input};
+use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, Stages, VariantSpec};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// torchvision's pool branch is `nn.Sequential(MaxPool2d, BasicConv2d)`; here the pool holds
@@ -224,7 +222,7 @@ impl GoogLeNet {
         self.stages(x, &mut stages, with_aux.then_some(&mut aux_logits));
         let [aux_logits1, aux_logits2] = aux_logits;
         GoogLeNetOutputs {
-            logits: self.forward_head(global_avg_pool(stages.into_maps().remove(0))),
+            logits: self.forward_head(stages.into_maps().remove(0)),
             aux_logits2,
             aux_logits1,
         }
@@ -288,12 +286,12 @@ impl Classifier for GoogLeNet {
         self.dropout.forward(pooled)
     }
 
-    fn head(&self) -> &Linear {
-        &self.fc
+    fn head(&self) -> Head<'_> {
+        Head::Linear(&self.fc)
     }
 
-    fn head_mut(&mut self) -> &mut Linear {
-        &mut self.fc
+    fn head_mut(&mut self) -> HeadMut<'_> {
+        HeadMut::Linear(&mut self.fc)
     }
 
     /// The stem's two convolutions (`conv1`, `conv3`), then the last inception module before

@@ -29,7 +29,7 @@ use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::{Device, Tensor};
 use modules::{BN_EPS, basic};
 use zoo_blocks::{ConvBn, Fuse, engine, linear_normal, max_pool, transform_input};
-use zoo_model::{Classifier, FeatureInfo, InputSpec, Stages, VariantSpec};
+use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, InputSpec, Stages, VariantSpec};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// torchvision's capitalised module names, lower-cased here.
@@ -170,7 +170,7 @@ impl Inception3 {
         let mut stages = Stages::new(&[4]);
         self.stages(x, &mut stages, Some(&mut aux));
         let features = stages.into_maps().remove(0);
-        (self.forward_head(self.pool(features)), aux)
+        (self.forward_head(features), aux)
     }
 
     fn stages(&self, x: Tensor<4>, s: &mut Stages, aux: Option<&mut Option<Tensor<2>>>) {
@@ -231,12 +231,12 @@ impl Classifier for Inception3 {
         self.dropout.forward(pooled)
     }
 
-    fn head(&self) -> &Linear {
-        &self.fc
+    fn head(&self) -> Head<'_> {
+        Head::Linear(&self.fc)
     }
 
-    fn head_mut(&mut self) -> &mut Linear {
-        &mut self.fc
+    fn head_mut(&mut self) -> HeadMut<'_> {
+        HeadMut::Linear(&mut self.fc)
     }
 
     /// timm's `inception_v3` stages: `Conv2d_2b_3x3`, `Conv2d_4a_3x3`, `Mixed_5d`,

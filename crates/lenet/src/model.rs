@@ -6,7 +6,7 @@ use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{relu, tanh};
 use burn::tensor::{Device, Tensor};
-use zoo_model::{Classifier, FeatureInfo, Stages};
+use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// Field names are the common PyTorch ones (`conv1`, `conv2`, `fc1`, `fc2`, `fc3`).
@@ -187,16 +187,16 @@ impl Classifier for LeNet {
         self.act(self.fc2.forward(x))
     }
 
-    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
-        self.fc3.forward(self.pre_logits(pooled))
+    fn forward_head(&self, features: Tensor<4>) -> Tensor<2> {
+        self.fc3.forward(self.pre_logits(self.pool(features)))
     }
 
-    fn head(&self) -> &Linear {
-        &self.fc3
+    fn head(&self) -> Head<'_> {
+        Head::Linear(&self.fc3)
     }
 
-    fn head_mut(&mut self) -> &mut Linear {
-        &mut self.fc3
+    fn head_mut(&mut self) -> HeadMut<'_> {
+        HeadMut::Linear(&mut self.fc3)
     }
 
     /// C1 and C3 after their activation, then S4 (C3 subsampled).

@@ -20,14 +20,13 @@
 #![warn(missing_docs)]
 
 use burn::module::Module;
-use burn::nn::Linear;
 use burn::nn::activation::Relu6;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::norm::Fuse;
 use zoo_blocks::{
     ConvSpec, HeadLayer, Layer, batch_norm, linear_normal, sequential, sequential_head,
 };
-use zoo_model::{Classifier, FeatureInfo, Stages, VariantSpec};
+use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, Stages, VariantSpec};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// torchvision's `_make_divisible`: `v` rounded to a multiple of `divisor`, never below
@@ -229,16 +228,16 @@ impl Classifier for MobileNetV2 {
         sequential_head(&self.classifier[..1], pooled)
     }
 
-    fn head(&self) -> &Linear {
+    fn head(&self) -> Head<'_> {
         match &self.classifier[1] {
-            HeadLayer::Linear(l) => l,
+            HeadLayer::Linear(l) => Head::Linear(l),
             _ => unreachable!("classifier.1 is built linear"),
         }
     }
 
-    fn head_mut(&mut self) -> &mut Linear {
+    fn head_mut(&mut self) -> HeadMut<'_> {
         match &mut self.classifier[1] {
-            HeadLayer::Linear(l) => l,
+            HeadLayer::Linear(l) => HeadMut::Linear(l),
             _ => unreachable!("classifier.1 is built linear"),
         }
     }

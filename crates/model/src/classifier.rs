@@ -5,8 +5,9 @@ use std::fmt::Debug;
 use std::path::Path;
 
 use burn::nn::Linear;
+use burn::nn::conv::Conv2d;
 use burn::tensor::Tensor;
-use zoo_blocks::{Fuse, global_avg_pool, linear_dims, reset_linear};
+use zoo_blocks::{Fuse, global_avg_pool, linear_dims, reset_conv1x1, reset_linear};
 use zoo_weights::{ImportOptions, LoadError, LoadReport, ZooModel};
 
 use crate::features::{FeatureInfo, Stages};
@@ -26,18 +27,49 @@ pub enum ModelError {
     },
 }
 
+/// A classifier's output layer: a linear layer on the pooled features (almost every family), or
+/// a 1×1 convolution on the last feature map, pooled after it (SqueezeNet).
+#[derive(Clone, Copy, Debug)]
+pub enum Head<'a> {
+    /// `[num_features, num_classes]` linear layer.
+    Linear(&'a Linear),
+    /// `num_features → num_classes` 1×1 convolution.
+    Conv(&'a Conv2d),
+}
+
+impl Head<'_> {
+    /// `[inputs, outputs]`: the embedding width and the number of classes.
+    pub fn dims(&self) -> [usize; 2] {
+        match self {
+            Head::Linear(l) => linear_dims(l),
+            Head::Conv(c) => {
+                let [outputs, inputs, _, _] = c.weight.dims();
+                [inputs, outputs]
+            }
+        }
+    }
+}
+
+/// The output layer, to replace (see [`Head`]).
+#[derive(Debug)]
+pub enum HeadMut<'a> {
+    /// A linear head.
+    Linear(&'a mut Linear),
+    /// A 1×1 convolutional head.
+    Conv(&'a mut Conv2d),
+}
+
 /// An image classifier of the zoo, usable as `Box<dyn Classifier>`.
 ///
 /// The network is split the way timm splits it: [`forward_features`](Self::forward_features)
-/// (the last feature map, before pooling), [`pool`](Self::pool) (global pooling and flattening,
-/// or the model's own adaptive pool), and [`forward_head`](Self::forward_head) (pooled features
-/// → logits). `forward(x) == forward_head(pool(forward_features(x)))` exactly, and
-/// [`embed`](Self::embed) is the penultimate activation, what torchvision gives with
-/// `model.fc = nn.Identity()`.
+/// (the last feature map, before pooling) and [`forward_head`](Self::forward_head) (feature map
+/// → logits: [`pool`](Self::pool), [`pre_logits`](Self::pre_logits), the output layer).
+/// `forward(x) == forward_head(forward_features(x))` exactly, and [`embed`](Self::embed) is the
+/// penultimate activation, what torchvision gives with `model.fc = nn.Identity()`.
 pub trait Classifier: ModelObject + Debug + Send {
     /// `[n, c, h, w]` normalised images → `[n, num_classes]` logits.
     fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        self.forward_head(self.pool(self.forward_features(x)))
+        self.forward_head(self.forward_features(x))
     }
 
     /// The last feature map, before the classifier's pooling (timm's `forward_features`).
@@ -55,17 +87,26 @@ pub trait Classifier: ModelObject + Debug + Send {
         pooled
     }
 
-    /// Pooled features → logits (the whole classifier): [`pre_logits`](Self::pre_logits),
-    /// then the output layer.
-    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
-        zoo_blocks::engine::linear(self.head(), self.pre_logits(pooled), false)
+    /// The last feature map → logits (timm's `forward_head`): [`pool`](Self::pool),
+    /// [`pre_logits`](Self::pre_logits), then the linear output layer. A family with a
+    /// convolutional head (SqueezeNet) runs it on the map before pooling instead.
+    fn forward_head(&self, features: Tensor<4>) -> Tensor<2> {
+        let x = self.pre_logits(self.pool(features.clone()));
+        match self.head() {
+            Head::Linear(l) => zoo_blocks::engine::linear(l, x, false),
+            Head::Conv(c) => {
+                let [n, d] = x.dims();
+                let logits = zoo_blocks::engine::conv(c, x.reshape([n, d, 1, 1]));
+                logits.flatten(1, 3)
+            }
+        }
     }
 
     /// The output layer (torchvision's `fc`, `classifier`, …): `[num_features, num_classes]`.
-    fn head(&self) -> &Linear;
+    fn head(&self) -> Head<'_>;
 
     /// The output layer, to replace.
-    fn head_mut(&mut self) -> &mut Linear;
+    fn head_mut(&mut self) -> HeadMut<'_>;
 
     /// The image embedding: the penultimate activations, `[n, num_features]`.
     fn embed(&self, x: Tensor<4>) -> Tensor<2> {
@@ -74,12 +115,12 @@ pub trait Classifier: ModelObject + Debug + Send {
 
     /// Width of [`embed`](Self::embed)'s output, the input of the last linear layer.
     fn num_features(&self) -> usize {
-        linear_dims(self.head())[0]
+        self.head().dims()[0]
     }
 
     /// Outputs of the last linear layer.
     fn num_classes(&self) -> usize {
-        linear_dims(self.head())[1]
+        self.head().dims()[1]
     }
 
     /// The stages [`feature_maps`](Self::feature_maps) can return, in order, as timm's
@@ -105,12 +146,14 @@ pub trait Classifier: ModelObject + Debug + Send {
         Ok(collected.into_maps())
     }
 
-    /// Replaces the last linear layer by a freshly initialised one with `num_classes` outputs
-    /// (PyTorch's default `nn.Linear` initialisation, as timm's `reset_classifier`); every
-    /// other tensor is left as it was.
+    /// Replaces the output layer by a freshly initialised one with `num_classes` outputs
+    /// (PyTorch's default `nn.Linear`/`nn.Conv2d` initialisation, as timm's
+    /// `reset_classifier`); every other tensor is left as it was.
     fn reset_classifier(&mut self, num_classes: usize) {
-        let fresh = reset_linear(self.head(), num_classes);
-        *self.head_mut() = fresh;
+        match self.head_mut() {
+            HeadMut::Linear(l) => *l = reset_linear(l, num_classes),
+            HeadMut::Conv(c) => *c = reset_conv1x1(c, num_classes),
+        }
     }
 }
 

@@ -27,7 +27,7 @@ mod sequential;
 mod spec;
 pub mod testing;
 
-pub use classifier::{Classifier, ModelError, ModelObject};
+pub use classifier::{Classifier, Head, HeadMut, ModelError, ModelObject};
 pub use features::{FeatureInfo, Stages};
 pub use labels::{FASHION_MNIST_CLASSES, Labels};
 pub use sequential::SequentialNet;

@@ -2,13 +2,12 @@
 //! AlexNet and VGG (`features` → `avgpool` → `flatten` → `classifier`).
 
 use burn::module::Module;
-use burn::nn::Linear;
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig};
 use burn::tensor::Tensor;
 use zoo_blocks::{Fuse, HeadLayer, Layer, sequential, sequential_head};
 use zoo_weights::{KeyMap, ZooModel};
 
-use crate::{Classifier, FeatureInfo, Stages};
+use crate::{Classifier, FeatureInfo, Head, HeadMut, Stages};
 
 /// `features` → adaptive average pool → `classifier`, with torchvision's field names, so
 /// reference checkpoints load with no key map.
@@ -84,21 +83,21 @@ impl Classifier for SequentialNet {
         sequential_head(&self.classifier[..self.last_linear()], pooled)
     }
 
-    fn forward_head(&self, pooled: Tensor<2>) -> Tensor<2> {
-        sequential_head(&self.classifier, pooled)
+    fn forward_head(&self, features: Tensor<4>) -> Tensor<2> {
+        sequential_head(&self.classifier, self.pool(features))
     }
 
-    fn head(&self) -> &Linear {
+    fn head(&self) -> Head<'_> {
         match &self.classifier[self.last_linear()] {
-            HeadLayer::Linear(l) => l,
+            HeadLayer::Linear(l) => Head::Linear(l),
             _ => unreachable!("last_linear finds a linear layer"),
         }
     }
 
-    fn head_mut(&mut self) -> &mut Linear {
+    fn head_mut(&mut self) -> HeadMut<'_> {
         let i = self.last_linear();
         match &mut self.classifier[i] {
-            HeadLayer::Linear(l) => l,
+            HeadLayer::Linear(l) => HeadMut::Linear(l),
             _ => unreachable!("last_linear finds a linear layer"),
         }
     }

@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv3x3, linear};
-use zoo_model::{Classifier, FeatureInfo, Stages};
+use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// The akamaster option-B shortcut is an `nn.Sequential(conv, bn)` named `shortcut`.
@@ -64,6 +64,7 @@ impl CifarResNetConfig {
             groups: 1,
             base_width: 64,
             shortcut: self.shortcut,
+            se: false,
         };
         CifarResNet {
             conv1: conv3x3(3, 16, 1, 1, device),
@@ -117,12 +118,12 @@ impl Classifier for CifarResNet {
             .fold(x, |x, block| block.forward(x))
     }
 
-    fn head(&self) -> &Linear {
-        &self.linear
+    fn head(&self) -> Head<'_> {
+        Head::Linear(&self.linear)
     }
 
-    fn head_mut(&mut self) -> &mut Linear {
-        &mut self.linear
+    fn head_mut(&mut self) -> HeadMut<'_> {
+        HeadMut::Linear(&mut self.linear)
     }
 
     /// The stem (after its ReLU), then `layer1` … `layer3`.

@@ -45,6 +45,19 @@ pub fn resnet50(num_classes: usize, device: &Device) -> ResNet {
     ResNetConfig::new("resnet50", BlockKind::Bottleneck, [3, 4, 6, 3], num_classes).init(device)
 }
 
+/// SE-ResNet-50 (Hu et al. 2018): ResNet-50 with squeeze-and-excitation in every bottleneck,
+/// as timm's `seresnet50`.
+pub fn seresnet50(num_classes: usize, device: &Device) -> ResNet {
+    ResNetConfig::new(
+        "seresnet50",
+        BlockKind::Bottleneck,
+        [3, 4, 6, 3],
+        num_classes,
+    )
+    .with_se()
+    .init(device)
+}
+
 /// ResNet-101: bottlenecks, [3, 4, 23, 3].
 pub fn resnet101(num_classes: usize, device: &Device) -> ResNet {
     ResNetConfig::new(
@@ -87,6 +100,8 @@ pub static VARIANTS: &[VariantSpec] = &[
     VariantSpec::torchvision("resnet50", "resnet", |n, d| Box::new(resnet50(n, d)), 25_557_032),
     VariantSpec::torchvision("resnet101", "resnet", |n, d| Box::new(resnet101(n, d)), 44_549_160),
     VariantSpec::torchvision("resnet152", "resnet", |n, d| Box::new(resnet152(n, d)), 60_192_808),
+    VariantSpec::torchvision("seresnet50", "resnet", |n, d| Box::new(seresnet50(n, d)), 28_088_024)
+        .with_reference(zoo_model::Reference::Timm("seresnet50")),
     VariantSpec::cifar("resnet20", "resnet", |n, d| Box::new(resnet20(n, d)), 269_722, AKAMASTER),
     VariantSpec::cifar("resnet32", "resnet", |n, d| Box::new(resnet32(n, d)), 464_154, AKAMASTER),
     VariantSpec::cifar("resnet44", "resnet", |n, d| Box::new(resnet44(n, d)), 658_586, AKAMASTER),

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv2d, linear};
-use zoo_model::{Classifier, FeatureInfo, Stages};
+use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// torchvision keys differ from the fields only in the downsample `nn.Sequential`.
@@ -32,6 +32,8 @@ pub struct ResNetConfig {
     pub groups: usize,
     /// torchvision's `width_per_group`.
     pub width_per_group: usize,
+    /// Squeeze-and-excitation in every block (timm's SE-ResNet and SE-ResNeXt).
+    pub se: bool,
 }
 
 impl ResNetConfig {
@@ -44,7 +46,15 @@ impl ResNetConfig {
             num_classes,
             groups: 1,
             width_per_group: 64,
+            se: false,
         }
+    }
+
+    /// Squeeze-and-excitation in every block, as timm's `attn_layer='se'`: `seresnet50`,
+    /// `seresnext50_32x4d`.
+    pub fn with_se(mut self) -> Self {
+        self.se = true;
+        self
     }
 
     /// ResNeXt and Wide-ResNet: `groups` paths of `width_per_group` at the first stage.
@@ -64,6 +74,7 @@ impl ResNetConfig {
             groups: self.groups,
             base_width: self.width_per_group,
             shortcut: ShortcutKind::Projection,
+            se: self.se,
         };
         let e = self.block.expansion();
         let layer1 = block(64, 64, 1).stage(self.layers[0], device);
@@ -133,12 +144,12 @@ impl Classifier for ResNet {
         self.stages().into_iter().fold(x, |x, layer| run(layer, x))
     }
 
-    fn head(&self) -> &Linear {
-        &self.fc
+    fn head(&self) -> Head<'_> {
+        Head::Linear(&self.fc)
     }
 
-    fn head_mut(&mut self) -> &mut Linear {
-        &mut self.fc
+    fn head_mut(&mut self) -> HeadMut<'_> {
+        HeadMut::Linear(&mut self.fc)
     }
 
     /// timm's: the stem's ReLU (`act1`), then `layer1` … `layer4`.

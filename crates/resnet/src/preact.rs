@@ -18,7 +18,7 @@ use zoo_blocks::norm::{BatchNorm, Fuse};
 use zoo_blocks::{
     BlockKind, PreActBlock, PreActBottleneck, PreActUnit, batch_norm, conv3x3, linear,
 };
-use zoo_model::{Classifier, FeatureInfo, Stages};
+use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// `group0.block0.conv0` → `group0.0.conv0.weight`.
@@ -147,12 +147,12 @@ impl Classifier for PreActResNet {
         relu(self.bn.forward(x))
     }
 
-    fn head(&self) -> &Linear {
-        &self.fc
+    fn head(&self) -> Head<'_> {
+        Head::Linear(&self.fc)
     }
 
-    fn head_mut(&mut self) -> &mut Linear {
-        &mut self.fc
+    fn head_mut(&mut self) -> HeadMut<'_> {
+        HeadMut::Linear(&mut self.fc)
     }
 
     /// `conv0`, `group0`, `group1`, then the final BN-ReLU (the pre-activation of `group2`'s

@@ -15,6 +15,20 @@ pub use zoo_resnet::{KEY_MAP, ResNet, ResNetConfig};
 use burn::tensor::Device;
 use zoo_blocks::BlockKind;
 
+/// SE-ResNeXt-50 32×4d (Hu et al. 2018): ResNeXt-50 with squeeze-and-excitation in every
+/// bottleneck, as timm's `seresnext50_32x4d`.
+pub fn seresnext50_32x4d(num_classes: usize, device: &Device) -> ResNet {
+    ResNetConfig::new(
+        "seresnext50_32x4d",
+        BlockKind::Bottleneck,
+        [3, 4, 6, 3],
+        num_classes,
+    )
+    .with_groups(32, 4)
+    .with_se()
+    .init(device)
+}
+
 /// ResNeXt-50 32×4d: [3, 4, 6, 3], 32 groups of width 4.
 pub fn resnext50_32x4d(num_classes: usize, device: &Device) -> ResNet {
     ResNetConfig::new(
@@ -57,6 +71,8 @@ pub static VARIANTS: &[zoo_model::VariantSpec] = &[
     zoo_model::VariantSpec::torchvision("resnext50_32x4d", "resnext", |n, d| Box::new(resnext50_32x4d(n, d)), 25_028_904),
     zoo_model::VariantSpec::torchvision("resnext101_32x8d", "resnext", |n, d| Box::new(resnext101_32x8d(n, d)), 88_791_336),
     zoo_model::VariantSpec::torchvision("resnext101_64x4d", "resnext", |n, d| Box::new(resnext101_64x4d(n, d)), 83_455_272),
+    zoo_model::VariantSpec::torchvision("seresnext50_32x4d", "resnext", |n, d| Box::new(seresnext50_32x4d(n, d)), 27_559_896)
+        .with_reference(zoo_model::Reference::Timm("seresnext50_32x4d")),
 ];
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
 use zoo_blocks::{ConvSpec, Layer, SeparableConv2d, batch_norm, linear, sequential};
-use zoo_model::{Classifier, FeatureInfo, InputSpec, Stages, VariantSpec};
+use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, InputSpec, Stages, VariantSpec};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// timm's `block1`…`block12` are `blocks.0`…`blocks.11` here.
@@ -186,12 +186,12 @@ impl Classifier for Xception {
         stages.into_maps().remove(0)
     }
 
-    fn head(&self) -> &Linear {
-        &self.fc
+    fn head(&self) -> Head<'_> {
+        Head::Linear(&self.fc)
     }
 
-    fn head_mut(&mut self) -> &mut Linear {
-        &mut self.fc
+    fn head_mut(&mut self) -> HeadMut<'_> {
+        HeadMut::Linear(&mut self.fc)
     }
 
     /// timm's: `act2`, the ReLUs opening blocks 2, 3 and 12, and `act4`.
