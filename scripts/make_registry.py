@@ -101,6 +101,8 @@ TIMM = {
     # variant: (timm pretrained name, acc@1, acc@5)
     "seresnet50": ("seresnet50.a1_in1k", 80.012, 94.704),
     "seresnext50_32x4d": ("seresnext50_32x4d.racm_in1k", 81.268, 95.624),
+    "inception_v4": ("inception_v4.tf_in1k", 80.144, 94.982),
+    "inception_resnet_v2": ("inception_resnet_v2.tf_in1k", 80.434, 95.312),
 }
 
 

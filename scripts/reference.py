@@ -56,12 +56,14 @@ def side_of(name: str) -> int:
 # timm models: variant -> (timm name, input size).
 # (At 224×224 they take torchvision's input; at other sides, timm's eval transform of the image.)
 TIMM = {"xception": ("legacy_xception", 299), "seresnet50": ("seresnet50", 224),
-        "seresnext50_32x4d": ("seresnext50_32x4d", 224)}
+        "seresnext50_32x4d": ("seresnext50_32x4d", 224), "inception_v4": ("inception_v4", 299),
+        "inception_resnet_v2": ("inception_resnet_v2", 299)}
 
 # Variants whose family timm also builds (same architecture), for feature_info: variant -> timm.
 TIMM_FEATURES = {n: n for n in VARIANTS if n not in ("alexnet", "googlenet", "squeezenet1_0", "squeezenet1_1")} | {
     "xception": "legacy_xception", "mobilenet_v2": "mobilenetv2_100",
-    "seresnet50": "seresnet50", "seresnext50_32x4d": "seresnext50_32x4d"}
+    "seresnet50": "seresnet50", "seresnext50_32x4d": "seresnext50_32x4d",
+    "inception_v4": "inception_v4", "inception_resnet_v2": "inception_resnet_v2"}
 
 # CIFAR WRN-d-k (scripts/cifar_models.py), 32x32 inputs: variant -> (depth, widen).
 CIFAR_WRN = {"wrn_16_4": (16, 4), "wrn_16_8": (16, 8), "wrn_22_8": (22, 8),
@@ -406,12 +408,13 @@ def decode_fixtures(d: Path, photo) -> None:
 HEAVY = ["resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d",
          "wide_resnet50_2", "wide_resnet101_2", "alexnet", "vgg11", "vgg13", "vgg16", "vgg19",
          "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "densenet161", "densenet201",
-         "wrn_28_10", "densenet_bc190_k40", "inception_v3", "seresnet50", "seresnext50_32x4d"]
+         "wrn_28_10", "densenet_bc190_k40", "inception_v3", "seresnet50", "seresnext50_32x4d",
+         "inception_v4", "inception_resnet_v2"]
 
 # One variant of every family, exported to ONNX both ways (see onnx_fixtures).
 ONNX_VARIANTS = ["resnet18", "resnext50_32x4d", "wide_resnet50_2", "alexnet", "vgg11_bn",
                  "googlenet", "densenet121", "xception", "resnet20", "mobilenet_v2", "seresnet50",
-                 "squeezenet1_1"]
+                 "squeezenet1_1", "inception_v4", "inception_resnet_v2"]
 
 
 def reference_model(name: str) -> torch.nn.Module:
@@ -586,7 +589,9 @@ def main() -> None:
     xc, real_c = cifar_inputs()
     write_f32(args.out / "input-32.f32", xc)
     (args.out / "input-32.json").write_text(json.dumps({"shape": list(xc.shape), "cifar_image_0": real_c}))
-    for timm_name, size in {(t, s) for t, s in TIMM.values() if s != 224}:
+    # One input per side: timm's transform of the first variant at that side (Xception's at 299).
+    for size in sorted({s for _, s in TIMM.values() if s != 224}):
+        timm_name = next(t for t, s in TIMM.values() if s == size)
         xt, _ = timm_inputs(timm_name, size)
         write_f32(args.out / f"input-{size}.f32", xt)
         (args.out / f"input-{size}.json").write_text(json.dumps({"shape": list(xt.shape), "timm_transform": timm_name}))

@@ -36,7 +36,7 @@ macro_rules! onnx_tests {
 
 onnx_tests! {
     resnet18 resnext50_32x4d wide_resnet50_2 alexnet vgg11_bn googlenet densenet121 xception resnet20
-    mobilenet_v2 seresnet50 squeezenet1_1
+    mobilenet_v2 seresnet50 squeezenet1_1 inception_v4 inception_resnet_v2
 }
 
 fn load_err(model: &str, file: &std::path::Path) -> LoadError {

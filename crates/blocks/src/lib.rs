@@ -45,7 +45,9 @@ pub use engine::conv_fused;
 pub use head::{global_avg_pool, linear, linear_dims, linear_normal, reset_conv1x1, reset_linear};
 pub use norm::{BatchNorm, Fuse, fold};
 pub use preact::{PreActBlock, PreActBottleneck, PreActUnit};
-pub use preprocess::{IMAGENET_MEAN, IMAGENET_STD, normalize, transform_input};
+pub use preprocess::{
+    IMAGENET_MEAN, IMAGENET_STD, INCEPTION_MEAN, INCEPTION_STD, normalize, transform_input,
+};
 pub use residual::{BasicBlock, Block, BlockConfig, BlockKind, Bottleneck};
 pub use se::SqueezeExcite;
 pub use separable::SeparableConv2d;

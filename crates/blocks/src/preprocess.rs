@@ -7,6 +7,12 @@ pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 /// Per-channel RGB standard deviation of ImageNet, as torchvision's transforms use it.
 pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 
+/// Per-channel mean of Google's TensorFlow Inception preprocessing (pixels to [-1, 1]): the
+/// Keras and TF-slim weights of Xception, Inception-v4 and Inception-ResNet-v2 expect it.
+pub const INCEPTION_MEAN: [f32; 3] = [0.5; 3];
+/// Per-channel standard deviation of the Inception preprocessing (see [`INCEPTION_MEAN`]).
+pub const INCEPTION_STD: [f32; 3] = [0.5; 3];
+
 /// `(x - mean) / std` per channel of an `[n, c, h, w]` batch in `[0, 1]`.
 pub fn normalize<const C: usize>(x: Tensor<4>, mean: [f32; C], std: [f32; C]) -> Tensor<4> {
     let device = x.device();

@@ -20,16 +20,23 @@
 
 #![warn(missing_docs)]
 
+pub mod irv2;
 mod modules;
+mod tf;
+pub mod v4;
 
+pub use irv2::{InceptionResNetV2, inception_resnet_v2};
 pub use modules::{InceptionA, InceptionAux, InceptionB, InceptionC, InceptionD, InceptionE};
+pub use v4::{InceptionV4, inception_v4};
 
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::{Device, Tensor};
 use modules::{BN_EPS, basic};
 use zoo_blocks::{ConvBn, Fuse, engine, linear_normal, max_pool, transform_input};
-use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, InputSpec, Stages, VariantSpec};
+use zoo_model::{
+    Classifier, FeatureInfo, Head, HeadMut, InputSpec, Reference, Stages, VariantSpec,
+};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// torchvision's capitalised module names, lower-cased here.
@@ -310,14 +317,39 @@ pub fn inception_v3(num_classes: usize, device: &Device) -> Inception3 {
 
 /// Every variant of this crate, each stated once (see [`VariantSpec`]). torchvision's
 /// published weights take the model with `transform_input`.
-pub static VARIANTS: &[VariantSpec] = &[VariantSpec::torchvision(
-    "inception_v3",
-    "inception",
-    |n, d| Box::new(inception_v3(n, d)),
-    27_161_264,
-)
-.with_input(InputSpec::imagenet(INPUT_SIZE))
-.with_published(|n, d| Box::new(Inception3Config::for_torchvision_weights(n).init(d)))];
+pub static VARIANTS: &[VariantSpec] = &[
+    VariantSpec::torchvision(
+        "inception_v3",
+        "inception",
+        |n, d| Box::new(inception_v3(n, d)),
+        27_161_264,
+    )
+    .with_input(InputSpec::imagenet(INPUT_SIZE))
+    .with_published(|n, d| Box::new(Inception3Config::for_torchvision_weights(n).init(d))),
+    VariantSpec::torchvision(
+        "inception_v4",
+        "inception",
+        |n, d| Box::new(inception_v4(n, d)),
+        42_679_816,
+    )
+    .with_input(TF_INPUT)
+    .with_reference(Reference::Timm("inception_v4")),
+    VariantSpec::torchvision(
+        "inception_resnet_v2",
+        "inception",
+        |n, d| Box::new(inception_resnet_v2(n, d)),
+        55_843_464,
+    )
+    .with_input(TF_INPUT)
+    .with_reference(Reference::Timm("inception_resnet_v2")),
+];
+
+/// The input of Google's TensorFlow weights (timm's `tf_in1k`): 299×299, pixels to [-1, 1].
+const TF_INPUT: InputSpec = InputSpec {
+    mean: &zoo_blocks::INCEPTION_MEAN,
+    std: &zoo_blocks::INCEPTION_STD,
+    ..InputSpec::imagenet(INPUT_SIZE)
+};
 
 #[cfg(test)]
 mod table {

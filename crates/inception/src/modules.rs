@@ -1,14 +1,13 @@
 //! Inception-v3's mixed modules (torchvision's `InceptionA` … `InceptionE`) and auxiliary
 //! classifier, fields in torchvision's names and in the order they run.
 
+use crate::tf::max3;
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::nn::PaddingConfig2d;
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig};
 use burn::tensor::{Device, Tensor};
-use zoo_blocks::{
-    ConvBn, ConvInit, ConvSpec, Fuse, engine, global_avg_pool, linear_normal, max_pool,
-};
+use zoo_blocks::{ConvBn, ConvInit, ConvSpec, Fuse, engine, global_avg_pool, linear_normal};
 
 /// BatchNorm ε of every `BasicConv2d`.
 pub(crate) const BN_EPS: f64 = 1e-3;
@@ -45,11 +44,6 @@ fn avg3(x: Tensor<4>) -> Tensor<4> {
         .with_count_include_pad(true)
         .init();
     engine::avg_pool(&pool, x)
-}
-
-/// `F.max_pool2d(x, 3, stride=2)`.
-fn max3(x: Tensor<4>) -> Tensor<4> {
-    engine::max_pool(&max_pool(3, 2, 0, false), x)
 }
 
 fn chain(convs: &[&ConvBn], x: Tensor<4>) -> Tensor<4> {

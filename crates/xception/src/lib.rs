@@ -31,9 +31,9 @@ use zoo_weights::{KeyMap, ZooModel};
 pub const KEY_MAP: KeyMap = &[(r"^block(?P<dec>\d+)\.", "blocks.$dec.")];
 
 /// Mean and standard deviation of the input normalisation (per channel, of pixels in [0, 1]).
-pub const MEAN: [f32; 3] = [0.5; 3];
+pub const MEAN: [f32; 3] = zoo_blocks::INCEPTION_MEAN;
 /// See [`MEAN`].
-pub const STD: [f32; 3] = [0.5; 3];
+pub const STD: [f32; 3] = zoo_blocks::INCEPTION_STD;
 /// The input resolution of the published weights.
 pub const INPUT_SIZE: usize = 299;
 
