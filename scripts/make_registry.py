@@ -103,6 +103,7 @@ TIMM = {
     "seresnext50_32x4d": ("seresnext50_32x4d.racm_in1k", 81.268, 95.624),
     "inception_v4": ("inception_v4.tf_in1k", 80.144, 94.982),
     "inception_resnet_v2": ("inception_resnet_v2.tf_in1k", 80.434, 95.312),
+    "legacy_senet154": ("legacy_senet154.in1k", 81.320, 95.502),
 }
 
 

@@ -44,6 +44,8 @@ VARIANTS = [
     "googlenet", "densenet121", "densenet161", "densenet169", "densenet201",
     "mobilenet_v2", "inception_v3", "squeezenet1_0", "squeezenet1_1",
 ]
+# Squeeze-and-excitation networks, whose random fixtures damp each residual branch's last BN.
+SE_NETWORKS = {"seresnet50", "seresnext50_32x4d", "legacy_senet154"}
 # torchvision variants at another input side than 224 (they take the 299 input written for timm).
 SIDE = {"inception_v3": 299}
 
@@ -57,13 +59,14 @@ def side_of(name: str) -> int:
 # (At 224×224 they take torchvision's input; at other sides, timm's eval transform of the image.)
 TIMM = {"xception": ("legacy_xception", 299), "seresnet50": ("seresnet50", 224),
         "seresnext50_32x4d": ("seresnext50_32x4d", 224), "inception_v4": ("inception_v4", 299),
-        "inception_resnet_v2": ("inception_resnet_v2", 299)}
+        "inception_resnet_v2": ("inception_resnet_v2", 299), "legacy_senet154": ("legacy_senet154", 224)}
 
 # Variants whose family timm also builds (same architecture), for feature_info: variant -> timm.
 TIMM_FEATURES = {n: n for n in VARIANTS if n not in ("alexnet", "googlenet", "squeezenet1_0", "squeezenet1_1")} | {
     "xception": "legacy_xception", "mobilenet_v2": "mobilenetv2_100",
     "seresnet50": "seresnet50", "seresnext50_32x4d": "seresnext50_32x4d",
-    "inception_v4": "inception_v4", "inception_resnet_v2": "inception_resnet_v2"}
+    "inception_v4": "inception_v4", "inception_resnet_v2": "inception_resnet_v2",
+    "legacy_senet154": "legacy_senet154"}
 
 # CIFAR WRN-d-k (scripts/cifar_models.py), 32x32 inputs: variant -> (depth, widen).
 CIFAR_WRN = {"wrn_16_4": (16, 4), "wrn_16_8": (16, 8), "wrn_22_8": (22, 8),
@@ -91,7 +94,8 @@ def seed_of(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
 
 
-def randomise_batchnorm(model: torch.nn.Module, gen: torch.Generator, size: int) -> None:
+def randomise_batchnorm(model: torch.nn.Module, gen: torch.Generator, size: int,
+                        damp_residuals: bool = False) -> None:
     """Random BN affine parameters and running statistics, the latter calibrated like a trained
     network's: each BN's running mean/var are its input's real per-channel statistics on a
     calibration batch, perturbed per channel. Uncalibrated random statistics make deep
@@ -110,6 +114,13 @@ def randomise_batchnorm(model: torch.nn.Module, gen: torch.Generator, size: int)
         n = m.num_features
         m.weight.data.copy_(torch.rand(n, generator=gen) + 0.5)
         m.bias.data.copy_(torch.randn(n, generator=gen) * 0.1)
+    if damp_residuals:
+        # The last BN of every residual branch scaled by 0.1 (trained SE networks' are small
+        # too): without it the 16 … 50 gated sums of the SE networks grow the activations to
+        # 1e4, where float32 itself is no longer within 1e-4 of exact arithmetic.
+        for name, m in model.named_modules():
+            if re.fullmatch(r"layer\d\.\d+\.bn3", name):
+                m.weight.data.mul_(0.1)
     hooks = [m.register_forward_pre_hook(calibrate) for m in bns]
     model.eval()
     model(torch.randn(4, 3, size, size, generator=gen))
@@ -268,7 +279,8 @@ def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
         model = torchvision.models.get_model(name, weights=None, init_weights=True)
     else:
         model = torchvision.models.get_model(name, weights=None)
-    randomise_batchnorm(model, torch.Generator().manual_seed(seed_of(name) + 1), x.shape[-1])
+    randomise_batchnorm(model, torch.Generator().manual_seed(seed_of(name) + 1), x.shape[-1],
+                        damp_residuals=name in SE_NETWORKS)
     logits = model(x)
     sd = model.state_dict()
 
@@ -409,7 +421,7 @@ HEAVY = ["resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d", "resne
          "wide_resnet50_2", "wide_resnet101_2", "alexnet", "vgg11", "vgg13", "vgg16", "vgg19",
          "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "densenet161", "densenet201",
          "wrn_28_10", "densenet_bc190_k40", "inception_v3", "seresnet50", "seresnext50_32x4d",
-         "inception_v4", "inception_resnet_v2"]
+         "inception_v4", "inception_resnet_v2", "legacy_senet154"]
 
 # One variant of every family, exported to ONNX both ways (see onnx_fixtures).
 ONNX_VARIANTS = ["resnet18", "resnext50_32x4d", "wide_resnet50_2", "alexnet", "vgg11_bn",

@@ -18,6 +18,7 @@ pub static FAMILIES: &[&[VariantSpec]] = &[
     zoo_xception::VARIANTS,
     zoo_mobilenet::VARIANTS,
     zoo_squeezenet::VARIANTS,
+    zoo_senet::VARIANTS,
 ];
 
 /// Every variant in the zoo.

@@ -27,6 +27,7 @@ pub use zoo_model::{
 };
 pub use zoo_resnet as resnet;
 pub use zoo_resnext as resnext;
+pub use zoo_senet as senet;
 pub use zoo_squeezenet as squeezenet;
 pub use zoo_vgg as vgg;
 pub use zoo_vision as vision;

@@ -306,7 +306,7 @@ parity_tests! {
     alexnet vgg11 vgg13 vgg16 vgg19 vgg11_bn vgg13_bn vgg16_bn vgg19_bn
     googlenet densenet121 densenet161 densenet169 densenet201 xception
     mobilenet_v2 inception_v3 seresnet50 seresnext50_32x4d squeezenet1_0 squeezenet1_1
-    inception_v4 inception_resnet_v2
+    inception_v4 inception_resnet_v2 legacy_senet154
     wrn_16_4 wrn_16_8 wrn_22_8 wrn_28_10 wrn_40_4
     resnet20 resnet32 resnet44 resnet56 resnet110 resnet1202
     preact_resnet110 preact_resnet164 preact_resnet1001

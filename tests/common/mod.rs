@@ -159,8 +159,7 @@ pub fn compare(got: &[f32], reference: &[f32], classes: usize) -> Parity {
 /// fixture's meta.json: `f32_error` for logits, `embedding_f32_error`), where that is larger:
 /// PyTorch's float32 result is itself that far from exact arithmetic, and a second float32
 /// implementation (or the same one with BatchNorm folded) rounds as much again, in its own
-/// order. Only ill-conditioned fixtures reach it (SE-ResNeXt-50: 2.7e-4 of its largest logit);
-/// everywhere else the 1e-4 bound is the tighter one.
+/// order. No current fixture reaches it (the README's note ¹).
 pub fn floored(mut p: Parity, dir: &Path, key: &str) -> Parity {
     if let Ok(text) = std::fs::read_to_string(dir.join("meta.json")) {
         let meta: serde_json::Value = serde_json::from_str(&text).unwrap();
