@@ -51,13 +51,15 @@ from timing import peak_mib, settle, timed  # noqa: E402
 
 
 class LeNet5(torch.nn.Module):
-    """The zoo's `lenet5` (tanh, average pooling) or `lenet5_modern` (ReLU, max pooling)."""
+    """The zoo's `lenet5` (tanh, average pooling) or `lenet5_modern` (ReLU, max pooling);
+    `lenet5_fyh620` is the modern one without C1's padding (fc1 of 16 × 4 × 4 inputs)."""
 
-    def __init__(self, modern: bool):
+    def __init__(self, modern: bool, padding: int = 2):
         super().__init__()
-        self.conv1 = torch.nn.Conv2d(1, 6, 5, padding=2)
+        side = ((28 + 2 * padding - 4) // 2 - 4) // 2
+        self.conv1 = torch.nn.Conv2d(1, 6, 5, padding=padding)
         self.conv2 = torch.nn.Conv2d(6, 16, 5)
-        self.fc1 = torch.nn.Linear(400, 120)
+        self.fc1 = torch.nn.Linear(16 * side * side, 120)
         self.fc2 = torch.nn.Linear(120, 84)
         self.fc3 = torch.nn.Linear(84, 10)
         self.act = torch.relu if modern else torch.tanh
@@ -87,6 +89,8 @@ def torch_model(name: str) -> tuple[torch.nn.Module, int, int]:
 
     if name in ("lenet5", "lenet5_modern"):
         return LeNet5(name == "lenet5_modern"), 28, 1
+    if name == "lenet5_fyh620":
+        return LeNet5(True, padding=0), 28, 1
     if name in reference.TIMM:
         import timm
 
@@ -101,8 +105,10 @@ def torch_model(name: str) -> tuple[torch.nn.Module, int, int]:
         return cm.DenseNet(*reference.CIFAR_DENSENET[name]), 32, 3
     if name in reference.CIFAR_RESNET:
         return cm.CifarResNet(*reference.CIFAR_RESNET[name]), 32, 3
-    kwargs = {"init_weights": False, "aux_logits": False} if name == "googlenet" else {}
-    return torchvision.models.get_model(name, weights=None, **kwargs), 224, 3
+    # GoogLeNet and Inception-v3 as evaluated: their auxiliary classifiers never run.
+    kwargs = {"init_weights": False, "aux_logits": False} if name in ("googlenet", "inception_v3") else {}
+    size = reference.SIDE.get(name, 224)
+    return torchvision.models.get_model(name, weights=None, **kwargs), size, 3
 
 
 def zoo_list(zoo: Path) -> list[str]:
