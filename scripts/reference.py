@@ -426,7 +426,7 @@ HEAVY = ["resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d", "resne
 # One variant of every family, exported to ONNX both ways (see onnx_fixtures).
 ONNX_VARIANTS = ["resnet18", "resnext50_32x4d", "wide_resnet50_2", "alexnet", "vgg11_bn",
                  "googlenet", "densenet121", "xception", "resnet20", "mobilenet_v2", "seresnet50",
-                 "squeezenet1_1", "inception_v4", "inception_resnet_v2"]
+                 "squeezenet1_1", "inception_v4", "inception_resnet_v2", "inception_v3"]
 
 
 def reference_model(name: str) -> torch.nn.Module:

@@ -11,6 +11,12 @@ use burn_zoo::{ImportOptions, LoadError, variant};
 use common::{compare, fixture, input, read_f32, report, to_vec};
 
 fn onnx_parity(name: &str) {
+    let v = variant(name).unwrap();
+    onnx_parity_of(name, &|d| v.build(v.classes, d));
+}
+
+/// [`onnx_parity`] into the model `build` makes.
+fn onnx_parity_of(name: &str, build: &dyn Fn(&Device) -> Box<dyn burn_zoo::Classifier>) {
     let Some(dir) = fixture(name) else { return };
     let v = variant(name).unwrap();
     let device = Device::default();
@@ -18,8 +24,7 @@ fn onnx_parity(name: &str) {
     let x = input(v.input.size, &device);
     for mode in ["names", "folded", "dynamo"] {
         let file = dir.join(format!("model-{mode}.onnx"));
-        let model = v
-            .build(v.classes, &device)
+        let model = build(&device)
             .load(&file, &ImportOptions::default())
             .unwrap_or_else(|e| panic!("{name} {mode}: {e}"))
             .0;
@@ -37,6 +42,19 @@ macro_rules! onnx_tests {
 onnx_tests! {
     resnet18 resnext50_32x4d wide_resnet50_2 alexnet vgg11_bn googlenet densenet121 xception resnet20
     mobilenet_v2 seresnet50 squeezenet1_1 inception_v4 inception_resnet_v2
+}
+
+/// An eval-mode export has no auxiliary classifier: it loads into Inception-v3 built without
+/// one (`inception_v3()` builds it, as torchvision's `inception_v3(weights=None)` does).
+#[test]
+fn inception_v3() {
+    onnx_parity_of("inception_v3", &|d| {
+        Box::new(
+            burn_zoo::inception::Inception3Config::new(1000)
+                .with_aux_logits(false)
+                .init(d),
+        )
+    });
 }
 
 fn load_err(model: &str, file: &std::path::Path) -> LoadError {
