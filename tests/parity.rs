@@ -38,13 +38,11 @@ fn parity(name: &str) {
     // The network the published weights take (GoogLeNet's and Inception-v3's
     // `transform_input`), on the same weights, against the reference with it switched on.
     let Some(dir) = fixture(name) else { return };
-    let Ok(reference) = std::fs::read(dir.join("logits-transform.f32")) else {
+    let path = dir.join("logits-transform.f32");
+    if !path.exists() {
         return;
-    };
-    let reference: Vec<f32> = reference
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    }
+    let reference = read_f32(&path);
     let device = Device::default();
     let (model, _) = v
         .build_published(v.classes, &device)
@@ -80,11 +78,9 @@ fn model_api(name: &str, dir: &std::path::Path, mut model: Box<dyn Classifier>, 
         x.dims()[0] * model.num_features(),
         "{name}: num_features"
     );
-    if let Ok(reference) = std::fs::read(dir.join("embedding.f32")) {
-        let reference: Vec<f32> = reference
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+    let path = dir.join("embedding.f32");
+    if path.exists() {
+        let reference = read_f32(&path);
         let p = floored(
             compare(&embedding, &reference, model.num_features()),
             dir,

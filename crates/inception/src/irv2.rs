@@ -14,7 +14,7 @@ use zoo_blocks::{ConvBn, ConvInit, ConvSpec, Fuse, engine, linear};
 use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
-use crate::tf::{avg3, chain, cna, max3, sq};
+use crate::tf::{BN_EPS, avg3, chain, cna, max3, sq};
 
 /// timm's pool branch `branch3 = nn.Sequential(AvgPool2d, ConvNormAct)`: the convolution is
 /// `branch3` here.
@@ -368,7 +368,7 @@ impl Classifier for InceptionResNetV2 {
 }
 
 impl ZooModel for InceptionResNetV2 {
-    const BATCH_NORM_EPS: f64 = 1e-3;
+    const BATCH_NORM_EPS: f64 = BN_EPS;
 
     fn variant(&self) -> &str {
         "inception_resnet_v2"

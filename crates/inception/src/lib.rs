@@ -32,7 +32,8 @@ pub use v4::{InceptionV4, inception_v4};
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::{Device, Tensor};
-use modules::{BN_EPS, basic};
+use modules::basic;
+use tf::BN_EPS;
 use zoo_blocks::{ConvBn, Fuse, engine, linear_normal, max_pool, transform_input};
 use zoo_model::{
     Classifier, FeatureInfo, Head, HeadMut, InputSpec, Reference, Stages, VariantSpec,

@@ -1,16 +1,13 @@
 //! Inception-v3's mixed modules (torchvision's `InceptionA` … `InceptionE`) and auxiliary
 //! classifier, fields in torchvision's names and in the order they run.
 
-use crate::tf::max3;
+use crate::tf::{conv_bn, max3};
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::nn::PaddingConfig2d;
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig};
 use burn::tensor::{Device, Tensor};
-use zoo_blocks::{ConvBn, ConvInit, ConvSpec, Fuse, engine, global_avg_pool, linear_normal};
-
-/// BatchNorm ε of every `BasicConv2d`.
-pub(crate) const BN_EPS: f64 = 1e-3;
+use zoo_blocks::{ConvBn, ConvInit, Fuse, engine, global_avg_pool, linear_normal};
 
 /// torchvision's `BasicConv2d`: a bias-free `kh`×`kw` convolution with padding `[ph, pw]`,
 /// BN (ε 1e-3); the ReLU is [`ConvBn::forward_relu`]. Weights start as `trunc_normal_(std)`
@@ -24,11 +21,15 @@ pub(crate) fn basic(
     std: f64,
     device: &Device,
 ) -> ConvBn {
-    let conv = ConvSpec::new(c_in, c_out, 1)
-        .rect(kernel, padding)
-        .stride(stride)
-        .init(ConvInit::Normal(std));
-    ConvBn::new(conv.build(device), BN_EPS, device)
+    conv_bn(
+        c_in,
+        c_out,
+        kernel,
+        padding,
+        stride,
+        ConvInit::Normal(std),
+        device,
+    )
 }
 
 /// A square `basic` convolution with the usual std.

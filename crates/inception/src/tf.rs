@@ -7,8 +7,30 @@ use burn::nn::pool::AvgPool2dConfig;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::{ConvBn, ConvInit, ConvSpec, engine, max_pool};
 
-/// timm's `ConvNormAct`: a bias-free `kh`×`kw` convolution (PyTorch's default initialisation),
-/// BN (ε 1e-3), ReLU ([`ConvBn::forward_relu`]).
+/// BatchNorm ε of every convolution of the three Inception networks (TensorFlow's 1e-3).
+pub(crate) const BN_EPS: f64 = 1e-3;
+
+/// torchvision's `BasicConv2d` and timm's `ConvNormAct`: a bias-free `kh`×`kw` convolution with
+/// padding `[ph, pw]`, initialised as `init`, and BN (ε 1e-3); the ReLU is
+/// [`ConvBn::forward_relu`].
+pub(crate) fn conv_bn(
+    c_in: usize,
+    c_out: usize,
+    k: [usize; 2],
+    pad: [usize; 2],
+    stride: usize,
+    init: ConvInit,
+    d: &Device,
+) -> ConvBn {
+    let conv = ConvSpec::new(c_in, c_out, 1)
+        .rect(k, pad)
+        .stride(stride)
+        .init(init);
+    ConvBn::new(conv.build(d), BN_EPS, d)
+}
+
+/// timm's `ConvNormAct` for v4 and Inception-ResNet-v2: [`conv_bn`] with PyTorch's default
+/// initialisation.
 pub(crate) fn cna(
     c_in: usize,
     c_out: usize,
@@ -17,11 +39,7 @@ pub(crate) fn cna(
     stride: usize,
     d: &Device,
 ) -> ConvBn {
-    let conv = ConvSpec::new(c_in, c_out, 1)
-        .rect(k, pad)
-        .stride(stride)
-        .init(ConvInit::Default);
-    ConvBn::new(conv.build(d), 1e-3, d)
+    conv_bn(c_in, c_out, k, pad, stride, ConvInit::Default, d)
 }
 
 /// A square [`cna`].

@@ -10,7 +10,7 @@ use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::{ConvBn, Fuse, linear};
 
-use crate::tf::{avg3, chain, cna, max3, sq};
+use crate::tf::{BN_EPS, avg3, chain, cna, max3, sq};
 use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
@@ -367,7 +367,7 @@ impl Classifier for InceptionV4 {
 }
 
 impl ZooModel for InceptionV4 {
-    const BATCH_NORM_EPS: f64 = 1e-3;
+    const BATCH_NORM_EPS: f64 = BN_EPS;
 
     fn variant(&self) -> &str {
         "inception_v4"
