@@ -6,7 +6,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 use zoo_hub::WeightEntry;
 use zoo_model::{Classifier, VariantSpec};
-use zoo_vision::{Filter, ImageError, Transform, load_grey, load_rgb};
+use zoo_vision::{DynamicImage, Filter, ImageError, Transform, grey, load_grey, load_rgb};
 
 use crate::pretrained::{PretrainedError, load_named, transform_of};
 
@@ -68,13 +68,27 @@ impl Preprocess {
     pub fn load(&self, path: &Path) -> Result<Vec<f32>, ImageError> {
         match self {
             Self::Rgb(t) => Ok(t.apply(&load_rgb(path)?)),
-            Self::Grey { size, mean, std } => Ok(load_grey(path, *size as u32)?
-                .into_iter()
-                .map(|p| (p - mean) / std)
-                .collect()),
+            Self::Grey { size, mean, std } => {
+                Ok(normalize(load_grey(path, *size as u32)?, *mean, *std))
+            }
+        }
+    }
+
+    /// Preprocesses an image already decoded ([`zoo_vision::decode_bytes`],
+    /// [`zoo_vision::from_rgba`]) exactly as [`Preprocess::load`] does a file.
+    pub fn apply(&self, image: DynamicImage) -> Vec<f32> {
+        match self {
+            Self::Rgb(t) => t.apply(&image.into_rgb8()),
+            Self::Grey { size, mean, std } => normalize(grey(image, *size as u32), *mean, *std),
         }
     }
 }
+
+fn normalize(pixels: Vec<f32>, mean: f32, std: f32) -> Vec<f32> {
+    pixels.into_iter().map(|p| (p - mean) / std).collect()
+}
+
+impl Preprocess {}
 
 impl Preprocess {
     /// [`Preprocess::load`] of every path, spread over the zoo's threads (at most
@@ -183,30 +197,82 @@ pub fn open_with_classes(
     device: &Device,
 ) -> Result<Pipeline, PretrainedError> {
     let spec = crate::variant(name).ok_or_else(|| crate::UnknownModel(name.to_string()))?;
-    let (mut model, entry) = load_named(spec, weights, num_classes, device)?;
-    model.fuse_batch_norm();
-    let preprocess = Preprocess::for_variant(spec, entry);
-    let names = spec.labels.names();
-    let labels = if names.len() == model.num_classes() {
-        names.iter().map(|s| s.to_string()).collect()
-    } else {
-        (0..model.num_classes()).map(|c| c.to_string()).collect()
-    };
+    let (model, entry) = load_named(spec, weights, num_classes, device)?;
     let weights = match (weights, entry) {
         (Some(w), _) => w.to_string(),
         (None, Some(e)) => e.id.clone(),
         (None, None) => "embedded".to_string(),
     };
-    Ok(Pipeline {
-        model,
-        spec,
-        preprocess,
-        labels,
-        weights,
-    })
+    Ok(Pipeline::new(spec, model, entry, weights))
+}
+
+/// The pipeline for variant `name` with burnpack weights held in memory (a web page's fetch),
+/// preprocessing as [`open`] gives it for a `.bpk` file of the same weights; `label` names
+/// the weights in messages.
+pub fn from_burnpack(
+    name: &str,
+    label: &str,
+    bytes: Vec<u8>,
+    device: &Device,
+) -> Result<Pipeline, PretrainedError> {
+    let spec = crate::variant(name).ok_or_else(|| crate::UnknownModel(name.to_string()))?;
+    let entry = zoo_hub::find(spec.name).ok();
+    let model = match entry {
+        Some(_) => spec.build_published(spec.classes, device),
+        None => spec.build(spec.classes, device),
+    };
+    let model = model.load_burnpack(label, bytes)?;
+    Ok(Pipeline::new(spec, model, entry, label.to_string()))
 }
 
 impl Pipeline {
+    /// `model` (BatchNorms then folded) with `spec`'s labels and the preprocessing its
+    /// weights take (`entry`'s, else the variant's input spec); `weights` says which they are.
+    pub fn new(
+        spec: &'static VariantSpec,
+        mut model: Box<dyn Classifier>,
+        entry: Option<&WeightEntry>,
+        weights: String,
+    ) -> Self {
+        model.fuse_batch_norm();
+        let names = spec.labels.names();
+        let labels = if names.len() == model.num_classes() {
+            names.iter().map(|s| s.to_string()).collect()
+        } else {
+            (0..model.num_classes()).map(|c| c.to_string()).collect()
+        };
+        Self {
+            model,
+            spec,
+            preprocess: Preprocess::for_variant(spec, entry),
+            labels,
+            weights,
+        }
+    }
+
+    /// One decoded image as the model's input, `[1, c, h, w]`.
+    pub fn image_input(&self, image: DynamicImage, device: &Device) -> Tensor<4> {
+        let [c, h, w] = self.preprocess.shape();
+        Tensor::from_data(
+            TensorData::new(self.preprocess.apply(image), [1, c, h, w]),
+            device,
+        )
+    }
+
+    /// The `k` most probable classes of an image already decoded; `name` stands for it in
+    /// messages.
+    pub fn classify_image(
+        &self,
+        name: &Path,
+        image: DynamicImage,
+        k: usize,
+        device: &Device,
+    ) -> Result<Vec<Prediction>, ClassifyError> {
+        let x = self.image_input(image, device);
+        let mut rows = self.top_k(name, self.model.forward(x), k)?;
+        Ok(rows.pop().unwrap_or_default())
+    }
+
     /// A batch of images as the model's input, decoded and preprocessed in parallel (one
     /// thread per core of the zoo's pool).
     pub fn input(&self, paths: &[&Path], device: &Device) -> Result<Tensor<4>, ImageError> {

@@ -80,3 +80,28 @@ fn truncated_and_forged_jpegs_are_refused() {
         }
     }
 }
+
+/// An image held in memory (the web page's upload) decodes to the file's pixels, and a broken
+/// one fails the same way, under the name it was given.
+#[test]
+fn bytes_decode_as_the_file_does() {
+    use burn_zoo::vision::decode_bytes;
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fashion-mnist/samples");
+    let mut files = vec![samples.join("bag.png"), samples.join("dress.png")];
+    if let Some(dir) = shared_path("imagenet-val10") {
+        files.extend(jpegs(&dir));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        let from_memory = decode_bytes(&f, &bytes).unwrap().into_rgb8();
+        assert!(from_memory == load_rgb(&f).unwrap(), "{}", f.display());
+        let cut = tmp.path().join("cut");
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let from_file = load_rgb(&cut).unwrap_err().to_string();
+        let in_memory = decode_bytes(&cut, &bytes[..bytes.len() / 2])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(in_memory, from_file, "{}", f.display());
+    }
+}

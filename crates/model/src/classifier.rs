@@ -182,6 +182,17 @@ pub trait ModelObject {
         options: &ImportOptions,
     ) -> Result<(Box<dyn Classifier>, LoadReport), LoadError>;
 
+    /// The first convolution's filters, `[out, in, kh, kw]` ([`crate::inspect`]).
+    fn first_filters(&self) -> Option<Tensor<4>>;
+
+    /// Loads burnpack bytes held in memory (a web page's fetch); `label` names them in
+    /// messages.
+    fn load_burnpack(
+        self: Box<Self>,
+        label: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Box<dyn Classifier>, LoadError>;
+
     /// Saves the weights in Burn's burnpack format.
     fn save(&self, path: &Path) -> Result<(), LoadError>;
 
@@ -216,6 +227,21 @@ impl<M: ZooModel + Fuse + Classifier + 'static> ModelObject for M {
     ) -> Result<(Box<dyn Classifier>, LoadReport), LoadError> {
         let (model, report) = (*self).load_weights_with_report(path, options)?;
         Ok((Box::new(model), report))
+    }
+
+    fn first_filters(&self) -> Option<Tensor<4>> {
+        crate::inspect::first_conv_filters(self)
+    }
+
+    fn load_burnpack(
+        self: Box<Self>,
+        label: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Box<dyn Classifier>, LoadError> {
+        let name = ZooModel::variant(&*self).to_string();
+        Ok(Box::new(zoo_weights::load_bytes(
+            *self, &name, label, bytes,
+        )?))
     }
 
     fn save(&self, path: &Path) -> Result<(), LoadError> {

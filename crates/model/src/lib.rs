@@ -22,6 +22,7 @@
 
 mod classifier;
 mod features;
+pub mod inspect;
 mod labels;
 mod sequential;
 mod spec;

@@ -52,7 +52,7 @@ pub enum ImageError {
     },
 }
 
-fn decode(path: &Path) -> Result<image::DynamicImage, ImageError> {
+fn decode(path: &Path) -> Result<DynamicImage, ImageError> {
     let open = |source| ImageError::Open {
         path: path.to_path_buf(),
         source,
@@ -63,17 +63,79 @@ fn decode(path: &Path) -> Result<image::DynamicImage, ImageError> {
             path: path.to_path_buf(),
         });
     }
-    let mut reader = ImageReader::open(path)
+    let reader = ImageReader::open(path)
         .map_err(open)?
         .with_guessed_format()
         .map_err(open)?;
+    if reader.format() == Some(ImageFormat::Jpeg) {
+        check_jpeg_len(path, len)?;
+        return decode_jpeg(path, &std::fs::read(path).map_err(open)?);
+    }
+    decode_with_limits(path, reader)
+}
+
+/// An encoded PNG or JPEG held in memory (an upload, a fetched file), decoded exactly as
+/// [`load_rgb`] and [`load_grey`] decode files, with the same limits; `name` stands for the
+/// file in messages.
+pub fn decode_bytes(name: &Path, bytes: &[u8]) -> Result<DynamicImage, ImageError> {
+    if bytes.is_empty() {
+        return Err(ImageError::Empty {
+            path: name.to_path_buf(),
+        });
+    }
+    let reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|source| ImageError::Open {
+            path: name.to_path_buf(),
+            source,
+        })?;
+    if reader.format() == Some(ImageFormat::Jpeg) {
+        check_jpeg_len(name, bytes.len() as u64)?;
+        return decode_jpeg(name, bytes);
+    }
+    decode_with_limits(name, reader)
+}
+
+/// Pixels as a canvas gives them (`ImageData.data`: RGBA, row-major, 8 bits each) as an image,
+/// refusing a buffer that does not hold `width`×`height` pixels or exceeds the limits.
+pub fn from_rgba(
+    name: &Path,
+    width: u32,
+    height: u32,
+    rgba: Vec<u8>,
+) -> Result<DynamicImage, ImageError> {
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(ImageError::TooLarge {
+            path: name.to_path_buf(),
+            reason: format!("{width}×{height} pixels"),
+        });
+    }
+    let want = 4 * width as u64 * height as u64;
+    if want == 0 || rgba.len() as u64 != want {
+        return Err(ImageError::Decode {
+            path: name.to_path_buf(),
+            reason: format!(
+                "{} bytes of RGBA pixels for a {width}×{height} image (expected {want})",
+                rgba.len()
+            ),
+        });
+    }
+    image::RgbaImage::from_raw(width, height, rgba)
+        .map(DynamicImage::from)
+        .ok_or_else(|| ImageError::Decode {
+            path: name.to_path_buf(),
+            reason: "the pixels do not fill the image".into(),
+        })
+}
+
+fn decode_with_limits<R: std::io::BufRead + std::io::Seek>(
+    path: &Path,
+    mut reader: ImageReader<R>,
+) -> Result<DynamicImage, ImageError> {
     if reader.format().is_none() {
         return Err(ImageError::UnknownFormat {
             path: path.to_path_buf(),
         });
-    }
-    if reader.format() == Some(ImageFormat::Jpeg) {
-        return decode_jpeg(path, len);
     }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -92,6 +154,16 @@ fn decode(path: &Path) -> Result<image::DynamicImage, ImageError> {
     })
 }
 
+fn check_jpeg_len(path: &Path, len: u64) -> Result<(), ImageError> {
+    if len > MAX_JPEG_FILE {
+        return Err(ImageError::TooLarge {
+            path: path.to_path_buf(),
+            reason: format!("a {len}-byte JPEG file"),
+        });
+    }
+    Ok(())
+}
+
 /// Largest JPEG file read (a 16k × 16k JPEG of noise at top quality is far smaller).
 const MAX_JPEG_FILE: u64 = 256 << 20;
 
@@ -100,28 +172,17 @@ const MAX_JPEG_FILE: u64 = 256 << 20;
 /// `libjpeg-turbo`, the default). CMYK and YCCK files, and every file without the feature, go
 /// through the `image` crate's zune-jpeg decoder (RGB, RGBA, greyscale, CMYK and YCCK
 /// converted to RGB), which can differ from Pillow by a few levels.
-fn decode_jpeg(path: &Path, len: u64) -> Result<DynamicImage, ImageError> {
+fn decode_jpeg(path: &Path, bytes: &[u8]) -> Result<DynamicImage, ImageError> {
     use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
     let decode_error = |reason: String| ImageError::Decode {
         path: path.to_path_buf(),
         reason,
     };
-    let open = |source| ImageError::Open {
-        path: path.to_path_buf(),
-        source,
-    };
-    if len > MAX_JPEG_FILE {
-        return Err(ImageError::TooLarge {
-            path: path.to_path_buf(),
-            reason: format!("a {len}-byte JPEG file"),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(open)?;
     let options = DecoderOptions::default()
         .set_strict_mode(true)
         .set_max_width(MAX_SIDE as usize)
         .set_max_height(MAX_SIDE as usize);
-    let mut headers = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(&bytes[..]), options);
+    let mut headers = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
     headers
         .decode_headers()
         .map_err(|e| decode_error(e.to_string()))?;
@@ -155,10 +216,10 @@ fn decode_jpeg(path: &Path, len: u64) -> Result<DynamicImage, ImageError> {
     // would end the process, so such builds decode with zune.
     #[cfg(all(feature = "libjpeg-turbo", panic = "unwind"))]
     if !matches!(input, ColorSpace::CMYK | ColorSpace::YCCK) {
-        return crate::turbo::decode(&bytes).map_err(decode_error);
+        return crate::turbo::decode(bytes).map_err(decode_error);
     }
     let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
-        ZCursor::new(&bytes[..]),
+        ZCursor::new(bytes),
         options.jpeg_set_out_colorspace(out),
     );
     let pixels = decoder.decode().map_err(|e| {
@@ -186,17 +247,21 @@ fn decode_jpeg(path: &Path, len: u64) -> Result<DynamicImage, ImageError> {
 /// row-major. Colour images go through the ITU-R BT.709 luma; other sizes are resized with
 /// a triangle (bilinear) filter.
 pub fn load_grey(path: &Path, size: u32) -> Result<Vec<f32>, ImageError> {
-    let grey = decode(path)?.into_luma8();
+    Ok(grey(decode(path)?, size))
+}
+
+/// A decoded image as [`load_grey`] makes it: `size`×`size` greyscale pixels in [0, 1].
+pub fn grey(image: DynamicImage, size: u32) -> Vec<f32> {
+    let grey = image.into_luma8();
     let grey = if grey.dimensions() == (size, size) {
         grey
     } else {
         image::imageops::resize(&grey, size, size, FilterType::Triangle)
     };
-    Ok(grey
-        .into_raw()
+    grey.into_raw()
         .into_iter()
         .map(|p| p as f32 / 255.0)
-        .collect())
+        .collect()
 }
 
 /// A PNG or JPEG of any size and colour type (greyscale, CMYK, with alpha) as 8-bit RGB, as

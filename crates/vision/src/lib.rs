@@ -25,5 +25,8 @@ pub mod transform;
 #[cfg(all(feature = "libjpeg-turbo", panic = "unwind"))]
 mod turbo;
 
-pub use crate::image::{ImageError, MAX_ALLOC, MAX_SIDE, load_grey, load_rgb};
+pub use crate::image::{
+    ImageError, MAX_ALLOC, MAX_SIDE, decode_bytes, from_rgba, grey, load_grey, load_rgb,
+};
+pub use ::image::DynamicImage;
 pub use transform::{Filter, Transform};

@@ -259,12 +259,41 @@ pub fn load_static<M: Module>(
             reason: format!("embedded bytes are not {STATIC_ALIGN}-byte aligned"),
         });
     }
-    let tensors =
-        all_tensors(&mut BurnpackStore::from_static(bytes)).map_err(|reason| LoadError::Read {
-            path: path.to_path_buf(),
+    burnpack_into(model, model_name, path, BurnpackStore::from_static(bytes))
+}
+
+/// Loads burnpack bytes held in memory (fetched by a web page, read from an archive) into
+/// `model`, with the same checks as [`load`]; `label` stands for the file name in messages.
+/// Tensors are read in place, so the buffer must be 8-byte aligned, as every allocator gives
+/// it (a misaligned one is refused, never a panic).
+pub fn load_bytes<M: Module>(
+    model: M,
+    model_name: &str,
+    label: &str,
+    bytes: Vec<u8>,
+) -> Result<M, LoadError> {
+    if bytes.as_ptr().align_offset(8) != 0 {
+        return Err(LoadError::Read {
+            path: label.into(),
             format: WeightFormat::Burnpack,
-            reason,
-        })?;
+            reason: "the bytes are not 8-byte aligned".into(),
+        });
+    }
+    let store = BurnpackStore::from_bytes(Some(burn::tensor::Bytes::from_bytes_vec(bytes)));
+    burnpack_into(model, model_name, Path::new(label), store)
+}
+
+fn burnpack_into<M: Module>(
+    model: M,
+    model_name: &str,
+    path: &Path,
+    mut store: BurnpackStore,
+) -> Result<M, LoadError> {
+    let tensors = all_tensors(&mut store).map_err(|reason| LoadError::Read {
+        path: path.to_path_buf(),
+        format: WeightFormat::Burnpack,
+        reason,
+    })?;
     apply_checked(
         model,
         model_name,

@@ -29,7 +29,8 @@ mod zip64;
 pub use error::{LayerMisfit, LoadError, Mismatch, ShapeMismatch};
 pub use format::WeightFormat;
 pub use import::{
-    ImportOptions, KeyMap, LoadReport, STATIC_ALIGN, load, load_static, load_with_report, save,
+    ImportOptions, KeyMap, LoadReport, STATIC_ALIGN, load, load_bytes, load_static,
+    load_with_report, save,
 };
 
 /// A zoo model that knows how to read reference checkpoints: its name for messages and the
