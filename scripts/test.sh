@@ -33,6 +33,14 @@ if [ "$fast" = 0 ]; then
     ZOO_SHARED="$shared" "$venv/bin/python" scripts/reference.py --out "$fixtures" --light
     echo "$want" > "$fixtures/.zoo-stamp"
   fi
+  # The training-step references (tests/training.rs), remade when their script changes.
+  want_training=$(cat scripts/training_reference.py scripts/cifar_models.py scripts/requirements.txt | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$fixtures/training/.zoo-stamp" 2>/dev/null)" != "$want_training" ]; then
+    echo "== writing the training-step references to $fixtures/training"
+    rm -rf "$fixtures/training"
+    "$venv/bin/python" scripts/training_reference.py --out "$fixtures/training"
+    echo "$want_training" > "$fixtures/training/.zoo-stamp"
+  fi
   read -r -a heavy <<< "$("$venv/bin/python" scripts/reference.py --heavy)"
   add_fixture() { # writes a heavy variant's fixture unless it is there
     [ -e "$fixtures/$1/meta.json" ] && return 0

@@ -7,13 +7,20 @@
 //! Which BatchNorm follows which convolution is a fact of each network's forward pass, so each
 //! block says its own pairs in a [`Fuse`] impl; the arithmetic lives here once.
 
-use burn::module::{Module, Param, RunningState};
+use burn::module::{Flag, Module, Param, RunningState};
 use burn::nn::conv::Conv2d;
 use burn::tensor::{Device, Tensor};
 
 /// Burn's `BatchNorm` (same fields, so the same state-dict keys and the same PyTorch name
 /// adapter, which keys on the type name), plus `folded`: set by [`fold`] once the preceding
 /// convolution does this layer's work, after which `forward` passes its input through.
+///
+/// It trains as PyTorch's `BatchNorm2d` does in `train()` mode: batch statistics (biased
+/// variance) normalise, and the running statistics move by `momentum` towards the batch mean
+/// and the *unbiased* batch variance (Burn's own layer uses the biased one there). That
+/// happens only on an autodiff device with `training` enabled: `Module::freeze` and
+/// `Module::valid` clear the flag (a frozen backbone keeps its statistics, as a frozen
+/// PyTorch backbone in `eval()` does), `Module::train` and `Module::unfreeze` set it.
 #[derive(Module, Debug)]
 pub struct BatchNorm {
     /// Scale γ (PyTorch's `weight`).
@@ -28,6 +35,8 @@ pub struct BatchNorm {
     pub momentum: f64,
     /// Added to the variance before the square root.
     pub epsilon: f64,
+    /// Whether, on an autodiff device, the layer uses and updates batch statistics.
+    pub training: Param<Flag>,
     /// Set once [`fold`] has moved this layer's work into its convolution.
     pub folded: bool,
 }
@@ -42,17 +51,18 @@ impl BatchNorm {
             running_var: RunningState::new(Tensor::ones([features], device)),
             momentum: 0.1,
             epsilon,
+            training: Param::from_bool(true),
             folded: false,
         }
     }
 
-    /// Batch statistics on an autodiff device (training, updating the running statistics),
-    /// running statistics otherwise; the identity once folded.
+    /// Batch statistics on an autodiff device while `training` is enabled (updating the
+    /// running statistics), running statistics otherwise; the identity once folded.
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
         if self.folded {
             return input;
         }
-        if input.device().is_autodiff() {
+        if input.device().is_autodiff() && self.training.is_enabled() {
             return self.forward_train(input);
         }
         burn::tensor::module::batch_norm(
@@ -73,6 +83,10 @@ impl BatchNorm {
     }
 
     fn forward_train<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        let dims = input.dims();
+        // Values per channel: PyTorch's running variance is the unbiased n/(n−1) estimate.
+        let n = (dims.iter().product::<usize>() / dims[1]) as f64;
+        let unbiased = if n > 1.0 { n / (n - 1.0) } else { 1.0 };
         let result = burn::tensor::module::batch_norm_train(
             input,
             self.gamma.val(),
@@ -81,7 +95,8 @@ impl BatchNorm {
         );
         let m = self.momentum;
         let mean = self.running_mean.value_sync() * (1.0 - m) + result.mean.detach() * m;
-        let var = self.running_var.value_sync() * (1.0 - m) + result.variance.detach() * m;
+        let var =
+            self.running_var.value_sync() * (1.0 - m) + result.variance.detach() * (m * unbiased);
         self.running_mean.update(mean.detach());
         self.running_var.update(var.detach());
         result.output

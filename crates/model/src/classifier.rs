@@ -1,11 +1,16 @@
 //! The object-safe model trait.
 
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::Path;
 
+use burn::module::Module;
 use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
+use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLearningRate;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::Gradients;
 use burn::tensor::Tensor;
 use zoo_blocks::{Fuse, global_avg_pool, linear_dims, reset_conv1x1, reset_linear};
 use zoo_weights::{ImportOptions, LoadError, LoadReport, ZooModel};
@@ -196,6 +201,35 @@ pub trait ModelObject {
     /// Saves the weights in Burn's burnpack format.
     fn save(&self, path: &Path) -> Result<(), LoadError>;
 
+    /// Every tensor (parameters and running statistics) as float32 values, by path.
+    fn named_tensors(&self) -> BTreeMap<String, Vec<f32>>;
+
+    /// Training mode ([`Module::train`]): on an autodiff device, BatchNorms use and update
+    /// batch statistics and dropout drops, except in what [`ModelObject::freeze_backbone`]
+    /// froze.
+    fn train_mode(self: Box<Self>) -> Box<dyn Classifier>;
+
+    /// Evaluation mode ([`Module::valid`]): running statistics, no dropout, no autodiff.
+    fn eval_mode(&self) -> Box<dyn Classifier>;
+
+    /// Everything but the head frozen ([`Module::freeze`]): no gradients, and BatchNorm
+    /// statistics kept, as a PyTorch backbone with `requires_grad = False` in `eval()`. The
+    /// head keeps training (a linear probe).
+    fn freeze_backbone(self: Box<Self>) -> Box<dyn Classifier>;
+
+    /// The gradients of this model's parameters in `grads` (from `loss.backward()`), for
+    /// [`ModelObject::step`].
+    fn gradients(&self, grads: Gradients) -> GradientsParams;
+
+    /// One optimizer step on this model: `lr` may give parameter groups their own rates
+    /// ([`crate::train::learning_rates`]).
+    fn step(
+        self: Box<Self>,
+        optim: &mut ModuleOptimizer,
+        lr: ModuleLearningRate,
+        grads: GradientsParams,
+    ) -> Box<dyn Classifier>;
+
     /// The concrete model, for `downcast` (`Box<dyn Any>` → `Box<ResNet>`).
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
 
@@ -246,6 +280,40 @@ impl<M: ZooModel + Fuse + Classifier + 'static> ModelObject for M {
 
     fn save(&self, path: &Path) -> Result<(), LoadError> {
         self.save_weights(path)
+    }
+
+    fn named_tensors(&self) -> BTreeMap<String, Vec<f32>> {
+        zoo_weights::named_tensors(self)
+    }
+
+    fn train_mode(self: Box<Self>) -> Box<dyn Classifier> {
+        Box::new(Module::train(*self))
+    }
+
+    fn eval_mode(&self) -> Box<dyn Classifier> {
+        Box::new(Module::valid(self))
+    }
+
+    fn freeze_backbone(self: Box<Self>) -> Box<dyn Classifier> {
+        let mut model = Module::freeze(*self);
+        match model.head_mut() {
+            HeadMut::Linear(l) => *l = l.clone().unfreeze(),
+            HeadMut::Conv(c) => *c = c.clone().unfreeze(),
+        }
+        Box::new(model)
+    }
+
+    fn gradients(&self, grads: Gradients) -> GradientsParams {
+        GradientsParams::from_grads(grads, self)
+    }
+
+    fn step(
+        self: Box<Self>,
+        optim: &mut ModuleOptimizer,
+        lr: ModuleLearningRate,
+        grads: GradientsParams,
+    ) -> Box<dyn Classifier> {
+        Box::new(optim.step(lr, *self, grads))
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any> {

@@ -27,6 +27,7 @@ mod labels;
 mod sequential;
 mod spec;
 pub mod testing;
+pub mod train;
 
 pub use classifier::{Classifier, Head, HeadMut, ModelError, ModelObject};
 pub use features::{FeatureInfo, Stages};

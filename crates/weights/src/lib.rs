@@ -80,6 +80,29 @@ pub trait ZooModel: burn::module::Module + Sized {
     }
 }
 
+/// Every tensor of `model` (parameters and running statistics) as float32 values, by its
+/// path: for comparing a model with a reference state, or two models with each other.
+pub fn named_tensors<M: burn::module::Module>(
+    model: &M,
+) -> std::collections::BTreeMap<String, Vec<f32>> {
+    use burn_store::ModuleSnapshot;
+    model
+        .collect(None, None, true)
+        .into_iter()
+        .map(|t| {
+            let values = t
+                .to_bytes()
+                .map(|b| {
+                    b.chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (t.name, values)
+        })
+        .collect()
+}
+
 /// Trainable parameters, the figure torchvision and the papers report. Burn's
 /// `Module::num_params` also counts BatchNorm running statistics, which are buffers.
 pub fn parameter_count<M: burn::module::Module>(model: &M) -> usize {

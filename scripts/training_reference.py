@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Training-step references: three optimizer steps of torchvision's `resnet18` and the CIFAR
+`resnet20` (scripts/cifar_models.py) in train mode on one fixed batch, from one set of starting
+weights, with SGD (momentum, weight decay) and AdamW, each with every parameter trained and
+with the backbone frozen (only the head trains; the backbone's BatchNorms in eval mode and its
+parameters without gradients, the usual linear-probe recipe). `tests/training.rs` repeats the
+same steps in Burn and compares the losses, the weights and the running statistics. Each case
+also records its `sensitivity`: how far PyTorch's own result moves when the starting weights
+move by 1e-6 of their scale (see NUDGE).
+
+Writes, per model, OUT/<model>/: init.pth (starting state dict), input.f32 and labels.txt (the
+batch), <case>.pth (the state dict after the steps) and meta.json (losses per step and the
+hyperparameters). Usage: training_reference.py --out DIR
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+import torchvision
+
+from cifar_models import CifarResNet
+
+STEPS = 3
+SGD = {"lr": 0.01, "momentum": 0.9, "weight_decay": 5e-4}
+ADAMW = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 1e-2}
+# The frozen backbone's eval-mode features are large: SGD takes a smaller step on the head there
+# (at 0.01 ResNet-18's loss grows 3.2 -> 4.0 -> 15.9, where any difference would grow with it).
+SGD_FROZEN = {**SGD, "lr": 0.001}
+# (builder, head parameter prefix, input shape)
+MODELS = {
+    "resnet18": (lambda: torchvision.models.resnet18(num_classes=10), "fc.", (8, 3, 64, 64)),
+    "resnet20": (lambda: CifarResNet(20, "A"), "linear.", (8, 3, 32, 32)),
+}
+CASES = ("sgd", "adamw", "sgd-frozen", "adamw-frozen")
+
+
+def start(name: str) -> torch.nn.Module:
+    """The architecture with seeded weights and BatchNorms that are not the identity, so that
+    a wrong statistic or a wrong update of one shows."""
+    build = MODELS[name][0]
+    torch.manual_seed(0)
+    model = build()
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                c = m.num_features
+                m.weight.copy_(torch.rand(c, generator=gen) + 0.5)
+                m.bias.copy_(torch.randn(c, generator=gen) * 0.1)
+                m.running_mean.copy_(torch.randn(c, generator=gen) * 0.1)
+                m.running_var.copy_(torch.rand(c, generator=gen) + 0.5)
+    return model
+
+
+def hyper(case: str) -> dict:
+    if case.startswith("adamw"):
+        return ADAMW
+    return SGD_FROZEN if case.endswith("-frozen") else SGD
+
+
+def run(name: str, case: str, init: dict, x: torch.Tensor, y: torch.Tensor):
+    model = start(name)
+    model.load_state_dict(init)
+    model.train()
+    head = MODELS[name][1]
+    if case.endswith("-frozen"):
+        for key, p in model.named_parameters():
+            p.requires_grad_(key.startswith(head))
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.eval()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(params, **hyper(case)) if case.startswith("sgd") else \
+        torch.optim.AdamW(params, **hyper(case))
+    losses = []
+    for _ in range(STEPS):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return model.state_dict(), losses
+
+
+# Float32 implementations differ in the last bits (Burn's logits agree with PyTorch's to about
+# 1e-6 of their scale): starting the same steps from weights nudged by that much shows how far
+# the trajectory itself moves (a ReLU input near zero can flip sign at the next step).
+NUDGE = 1e-6
+
+
+def relative(a: dict, b: dict) -> float:
+    """The largest per-tensor ||a - b|| / ||b|| over floating tensors."""
+    return max(((a[k].double() - b[k].double()).norm() / b[k].double().norm().clamp(min=1e-12)).item()
+               for k in b if b[k].is_floating_point())
+
+
+def sensitivity(name: str, case: str, init: dict, x, y, state: dict) -> float:
+    """How far the reference moves when its starting weights move by NUDGE (two draws)."""
+    gen = torch.Generator().manual_seed(5)
+    worst = 0.0
+    for _ in range(2):
+        nudged = {k: v + NUDGE * v.abs().max() * torch.randn(v.shape, generator=gen)
+                  if v.is_floating_point() and "running" not in k else v for k, v in init.items()}
+        worst = max(worst, relative(run(name, case, nudged, x, y)[0], state))
+    return worst
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args()
+    torch.use_deterministic_algorithms(True)
+    for name, (_, head, shape) in MODELS.items():
+        d = args.out / name
+        d.mkdir(parents=True, exist_ok=True)
+        init = start(name).state_dict()
+        torch.save(init, d / "init.pth")
+        gen = torch.Generator().manual_seed(2)
+        x = torch.randn(shape, generator=gen)
+        y = torch.randint(0, 10, (shape[0],), generator=gen)
+        (d / "input.f32").write_bytes(x.numpy().astype("<f4").tobytes())
+        (d / "labels.txt").write_text("".join(f"{int(v)}\n" for v in y))
+        meta = {"input": list(shape), "steps": STEPS, "head": head.rstrip("."), "cases": {}}
+        for case in CASES:
+            state, losses = run(name, case, init, x, y)
+            torch.save(state, d / f"{case}.pth")
+            h = hyper(case)
+            meta["cases"][case] = {"lr": h["lr"], "weight_decay": h["weight_decay"], "losses": losses,
+                                   "sensitivity": sensitivity(name, case, init, x, y, state),
+                                   **({"momentum": h["momentum"]} if "momentum" in h else
+                                      {"beta_1": h["betas"][0], "beta_2": h["betas"][1], "eps": h["eps"]})}
+            print(f"{name} {case}: losses {', '.join(f'{v:.6f}' for v in losses)}, "
+                  f"sensitivity {meta['cases'][case]['sensitivity']:.1e}")
+        (d / "meta.json").write_text(json.dumps(meta, indent=1))
+
+
+if __name__ == "__main__":
+    main()
