@@ -6,6 +6,7 @@
 mod catalog;
 pub mod pipeline;
 pub mod pretrained;
+pub mod viz;
 
 pub use catalog::{FAMILIES, UnknownModel, create, variant, variants};
 pub use pipeline::{Pipeline, Prediction, Preprocess, open};

@@ -19,12 +19,13 @@ mod info;
 mod out;
 mod preprocess;
 mod train;
+mod viz;
 
 #[derive(Parser)]
 #[command(
     name = "zoo",
     version,
-    about = "Classic CNNs on Burn: classify, list, info, convert, eval, bench, train"
+    about = "Classic CNNs on Burn: classify, list, info, convert, eval, bench, train, viz"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -97,6 +98,10 @@ enum Command {
         #[arg(long)]
         num_classes: Option<usize>,
     },
+    /// Draw what a model learned as a PNG grid: its first-layer filters, or a stage's
+    /// activation maps for an image.
+    #[command(subcommand)]
+    Viz(viz::What),
     /// Train LeNet-5 on Fashion-MNIST (Debian's dataset-fashion-mnist) or MNIST IDX files.
     Train {
         /// lenet5 (the paper's: tanh, average pooling) or lenet5_modern (ReLU, max pooling).
@@ -171,6 +176,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::List { json } => info::list(json)?,
+        Command::Viz(what) => viz::run(what)?,
         Command::Info { model } => info::info(&model)?,
         Command::Eval(args) => eval::run(args)?,
         Command::Bench(args) => bench::run(args)?,

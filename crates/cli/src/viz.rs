@@ -1,0 +1,96 @@
+//! `zoo viz`: what a model learned, as PNG grids: the first convolution's filters, or the
+//! activation maps of one stage for an image (the model's own preprocessing).
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use burn_zoo::pipeline::Preprocess;
+use burn_zoo::pretrained::load_named;
+
+type Error = Box<dyn std::error::Error>;
+
+/// What to draw.
+#[derive(clap::Subcommand)]
+pub enum What {
+    /// The first convolution's filters, one tile each (RGB filters in colour).
+    Filters(Common),
+    /// One stage's activation maps for an image, one grey tile per channel.
+    Activations {
+        #[command(flatten)]
+        common: Common,
+        /// The image (PNG or JPEG).
+        #[arg(long)]
+        image: PathBuf,
+        /// The stage, an index into the model's stages (`zoo viz activations` lists them
+        /// when it is out of range).
+        #[arg(long, default_value_t = 0)]
+        stage: usize,
+    },
+}
+
+/// Options every drawing takes.
+#[derive(clap::Args)]
+pub struct Common {
+    /// A variant from `zoo list`.
+    #[arg(long)]
+    model: String,
+    /// A weights file or registry name (default: the published or embedded weights).
+    #[arg(long)]
+    weights: Option<String>,
+    /// Output PNG.
+    #[arg(long)]
+    out: PathBuf,
+    /// Magnification of each tile (nearest neighbour).
+    #[arg(long, default_value_t = 4)]
+    scale: u32,
+}
+
+pub fn run(what: What) -> Result<(), Error> {
+    let device = Device::default();
+    let (common, image) = match &what {
+        What::Filters(c) => (c, None),
+        What::Activations {
+            common,
+            image,
+            stage,
+        } => (common, Some((image, *stage))),
+    };
+    let spec = burn_zoo::variant(&common.model)
+        .ok_or_else(|| burn_zoo::UnknownModel(common.model.clone()))?;
+    // As loaded: folding BatchNorms would rescale the filters.
+    let (model, entry) = load_named(spec, common.weights.as_deref(), None, &device)?;
+    let grid = match image {
+        None => burn_zoo::viz::filters(&*model, common.scale)
+            .ok_or_else(|| format!("{} has no convolution", common.model))?,
+        Some((path, stage)) => {
+            let x = input(&Preprocess::for_variant(spec, entry), path, &device)?;
+            burn_zoo::viz::activations(&*model, x, stage, common.scale).map_err(|e| {
+                let stages: Vec<String> = model
+                    .feature_info()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| format!("{i}: {f}"))
+                    .collect();
+                format!("{e}; stages: {}", stages.join(", "))
+            })?
+        }
+    };
+    grid.save(&common.out)
+        .map_err(|e| format!("{}: {e}", common.out.display()))?;
+    eprintln!(
+        "{}: {}×{} pixels",
+        common.out.display(),
+        grid.width(),
+        grid.height()
+    );
+    Ok(())
+}
+
+fn input(p: &Preprocess, path: &Path, device: &Device) -> Result<burn::tensor::Tensor<4>, Error> {
+    let [c, h, w] = p.shape();
+    let values = p.load(path)?;
+    Ok(burn::tensor::Tensor::from_data(
+        burn::tensor::TensorData::new(values, [1, c, h, w]),
+        device,
+    ))
+}
