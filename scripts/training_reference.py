@@ -10,7 +10,8 @@ move by 1e-6 of their scale (see NUDGE).
 
 Writes, per model, OUT/<model>/: init.pth (starting state dict), input.f32 and labels.txt (the
 batch), <case>.pth (the state dict after the steps) and meta.json (losses per step and the
-hyperparameters). Usage: training_reference.py --out DIR
+hyperparameters), and for the first image of the batch in eval mode: saliency.f32 and
+gradcam.f32 (tests/viz.rs). Usage: training_reference.py --out DIR
 """
 
 import argparse
@@ -28,10 +29,10 @@ ADAMW = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 1e-2}
 # The frozen backbone's eval-mode features are large: SGD takes a smaller step on the head there
 # (at 0.01 ResNet-18's loss grows 3.2 -> 4.0 -> 15.9, where any difference would grow with it).
 SGD_FROZEN = {**SGD, "lr": 0.001}
-# (builder, head parameter prefix, input shape)
+# (builder, head parameter prefix, input shape, last stage)
 MODELS = {
-    "resnet18": (lambda: torchvision.models.resnet18(num_classes=10), "fc.", (8, 3, 64, 64)),
-    "resnet20": (lambda: CifarResNet(20, "A"), "linear.", (8, 3, 32, 32)),
+    "resnet18": (lambda: torchvision.models.resnet18(num_classes=10), "fc.", (8, 3, 64, 64), "layer4"),
+    "resnet20": (lambda: CifarResNet(20, "A"), "linear.", (8, 3, 32, 32), "layer3"),
 }
 CASES = ("sgd", "adamw", "sgd-frozen", "adamw-frozen")
 
@@ -58,6 +59,24 @@ def hyper(case: str) -> dict:
     if case.startswith("adamw"):
         return ADAMW
     return SGD_FROZEN if case.endswith("-frozen") else SGD
+
+
+def attribution(name: str, init: dict, x: torch.Tensor, target: int):
+    """Saliency (max over channels of |d score / d input|) and Grad-CAM on the last stage
+    (its maps weighted by the spatial mean of their gradient, summed, ReLU) of the model in
+    eval mode, for one image and the logit of class `target`."""
+    model = start(name)
+    model.load_state_dict(init)
+    model.eval()
+    saved = {}
+    stage = getattr(model, MODELS[name][3])
+    stage.register_forward_hook(lambda _m, _i, out: saved.update(maps=out) or out.retain_grad())
+    x = x.clone().requires_grad_(True)
+    model(x)[0, target].backward()
+    saliency = x.grad.abs().amax(1)
+    maps = saved["maps"]
+    cam = torch.relu((maps * maps.grad.mean((2, 3), keepdim=True)).sum(1))
+    return saliency.detach(), cam.detach()
 
 
 def run(name: str, case: str, init: dict, x: torch.Tensor, y: torch.Tensor):
@@ -112,7 +131,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     torch.use_deterministic_algorithms(True)
-    for name, (_, head, shape) in MODELS.items():
+    for name, (_, head, shape, _) in MODELS.items():
         d = args.out / name
         d.mkdir(parents=True, exist_ok=True)
         init = start(name).state_dict()
@@ -133,6 +152,11 @@ def main() -> None:
                                       {"beta_1": h["betas"][0], "beta_2": h["betas"][1], "eps": h["eps"]})}
             print(f"{name} {case}: losses {', '.join(f'{v:.6f}' for v in losses)}, "
                   f"sensitivity {meta['cases'][case]['sensitivity']:.1e}")
+        target = int(y[0])
+        saliency, cam = attribution(name, init, x[:1], target)
+        (d / "saliency.f32").write_bytes(saliency.numpy().astype("<f4").tobytes())
+        (d / "gradcam.f32").write_bytes(cam.numpy().astype("<f4").tobytes())
+        meta["attribution"] = {"image": 0, "target": target, "gradcam": list(cam.shape)}
         (d / "meta.json").write_text(json.dumps(meta, indent=1))
 
 

@@ -1,10 +1,12 @@
 //! `burn_zoo::viz`: grids of filters and activation maps have the expected layout, every tile
 //! stretched to its own range.
 
+mod common;
+
 use std::path::Path;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use burn_zoo::{pipeline, variant, viz};
+use burn_zoo::{ImportOptions, pipeline, variant, viz};
 
 #[test]
 fn tiles_are_stretched_to_their_own_range() {
@@ -54,4 +56,74 @@ fn activations_of_a_stage_for_an_image() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("no feature stage 7"), "{e}");
+}
+
+/// Saliency and Grad-CAM of `resnet20` and `resnet18` in eval mode, for the first image of the
+/// training references' batch (`scripts/training_reference.py`), equal PyTorch autograd's.
+#[test]
+fn saliency_and_grad_cam_equal_pytorch() {
+    for name in ["resnet20", "resnet18"] {
+        let Some(dir) = common::fixture_with(&format!("training/{name}"), "saliency.f32") else {
+            return;
+        };
+        let meta = common::json(&dir.join("meta.json"));
+        let shape: Vec<usize> = serde_json::from_value(meta["input"].clone()).unwrap();
+        let [c, h, w] = [shape[1], shape[2], shape[3]];
+        let device = Device::default().autodiff();
+        let first = common::read_f32(&dir.join("input.f32"))[..c * h * w].to_vec();
+        let x = Tensor::<4>::from_data(TensorData::new(first, [1, c, h, w]), &device);
+        let (model, _) = variant(name)
+            .unwrap()
+            .build(10, &device)
+            .load(&dir.join("init.pth"), &ImportOptions::default())
+            .unwrap();
+        let model = model.frozen();
+        let target = meta["attribution"]["target"].as_u64().unwrap() as usize;
+        let maps = [
+            (
+                "saliency",
+                viz::saliency(&*model, x.clone(), target).unwrap(),
+                "saliency.f32",
+            ),
+            (
+                "Grad-CAM",
+                viz::grad_cam(&*model, x.clone(), target).unwrap(),
+                "gradcam.f32",
+            ),
+        ];
+        for (what, got, file) in maps {
+            let want = common::read_f32(&dir.join(file));
+            let got: Vec<f32> = got.into_data().try_to_vec::<f32>().unwrap();
+            assert_eq!(got.len(), want.len(), "{name} {what}");
+            let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let diff = got
+                .iter()
+                .zip(&want)
+                .fold(0f32, |m, (g, w)| m.max((g - w).abs()));
+            assert!(scale > 0.0, "{name} {what}: an all-zero reference");
+            assert!(
+                diff <= 1e-4 * scale,
+                "{name} {what}: max |Δ| {diff:.3e}, largest value {scale:.3e}"
+            );
+            common::report(&format!(
+                "viz {name:<8} {what:<8} max|Δ| {:.1e} of the largest value ({} values)",
+                diff / scale,
+                want.len()
+            ));
+        }
+    }
+}
+
+#[test]
+fn gradient_maps_need_autodiff_and_a_real_class() {
+    let plain = Device::default();
+    let model = variant("resnet20").unwrap().build(10, &plain);
+    let x = Tensor::<4>::zeros([1, 3, 32, 32], &plain);
+    let e = viz::saliency(&*model, x, 0).unwrap_err().to_string();
+    assert!(e.contains("autodiff"), "{e}");
+    let device = plain.autodiff();
+    let model = variant("resnet20").unwrap().build(10, &device).frozen();
+    let x = Tensor::<4>::zeros([1, 3, 32, 32], &device);
+    let e = viz::grad_cam(&*model, x, 10).unwrap_err().to_string();
+    assert_eq!(e, "class 10 is not an output of the model (it has 10)");
 }

@@ -26,6 +26,25 @@ pub enum What {
         #[arg(long, default_value_t = 0)]
         stage: usize,
     },
+    /// Saliency for an image: the largest |∂ score / ∂ pixel| over channels, as a heat map
+    /// over the input (Simonyan et al. 2014).
+    Saliency(Gradient),
+    /// Grad-CAM for an image: the last stage's maps weighted by their gradients, as a heat
+    /// map over the input (Selvaraju et al. 2017).
+    Gradcam(Gradient),
+}
+
+/// Options of the gradient maps.
+#[derive(clap::Args)]
+pub struct Gradient {
+    #[command(flatten)]
+    common: Common,
+    /// The image (PNG or JPEG).
+    #[arg(long)]
+    image: PathBuf,
+    /// The class whose score is explained (default: the model's top class for the image).
+    #[arg(long)]
+    class: Option<usize>,
 }
 
 /// Options every drawing takes.
@@ -54,6 +73,8 @@ pub fn run(what: What) -> Result<(), Error> {
             image,
             stage,
         } => (common, Some((image, *stage))),
+        What::Saliency(g) => return gradient(g, false),
+        What::Gradcam(g) => return gradient(g, true),
     };
     let spec = burn_zoo::variant(&common.model)
         .ok_or_else(|| burn_zoo::UnknownModel(common.model.clone()))?;
@@ -75,15 +96,58 @@ pub fn run(what: What) -> Result<(), Error> {
             })?
         }
     };
-    grid.save(&common.out)
-        .map_err(|e| format!("{}: {e}", common.out.display()))?;
+    save(&grid, &common.out)
+}
+
+fn save(grid: &image::RgbImage, out: &Path) -> Result<(), Error> {
+    grid.save(out)
+        .map_err(|e| format!("{}: {e}", out.display()))?;
     eprintln!(
         "{}: {}×{} pixels",
-        common.out.display(),
+        out.display(),
         grid.width(),
         grid.height()
     );
     Ok(())
+}
+
+/// Saliency or Grad-CAM: the model frozen on an autodiff device (running statistics, no
+/// dropout), gradients of the class's logit.
+fn gradient(g: &Gradient, cam: bool) -> Result<(), Error> {
+    let device = Device::default().autodiff();
+    let c = &g.common;
+    let spec =
+        burn_zoo::variant(&c.model).ok_or_else(|| burn_zoo::UnknownModel(c.model.clone()))?;
+    let (model, entry) = load_named(spec, c.weights.as_deref(), None, &device)?;
+    let model = model.frozen();
+    let x = input(&Preprocess::for_variant(spec, entry), &g.image, &device)?;
+    let class = match g.class {
+        Some(class) => class,
+        None => model
+            .forward(x.clone())
+            .argmax(1)
+            .into_data()
+            .convert::<i64>()
+            .try_to_vec::<i64>()
+            .ok()
+            .and_then(|v| v.first().copied())
+            .unwrap_or(0) as usize,
+    };
+    let map = if cam {
+        burn_zoo::viz::grad_cam(&*model, x.clone(), class)?
+    } else {
+        burn_zoo::viz::saliency(&*model, x.clone(), class)?
+    };
+    let [_, h, w] = map.dims();
+    let values: Vec<f32> = map
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap_or_default();
+    let base = burn_zoo::viz::input_image(&x, c.scale);
+    let label = spec.labels.names().get(class).copied().unwrap_or("?");
+    eprintln!("class {class} ({label})");
+    save(&burn_zoo::viz::overlay(&base, &values, [h, w]), &c.out)
 }
 
 fn input(p: &Preprocess, path: &Path, device: &Device) -> Result<burn::tensor::Tensor<4>, Error> {

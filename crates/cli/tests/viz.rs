@@ -77,3 +77,58 @@ fn filters_and_activations_become_pngs() {
         "{err}"
     );
 }
+
+#[test]
+fn saliency_and_grad_cam_become_heat_maps_over_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/fashion-mnist/samples/bag.png"
+    );
+    for what in ["saliency", "gradcam"] {
+        let out = dir.path().join(format!("{what}.png"));
+        let o = zoo()
+            .args([
+                "viz",
+                what,
+                "--model",
+                "lenet5_modern",
+                "--scale",
+                "4",
+                "--image",
+                sample,
+            ])
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // The model's top class for the image is named; the picture is the 28×28 input, ×4.
+        assert!(String::from_utf8_lossy(&o.stderr).contains("class 8 (bag)"));
+        let img = image::open(&out).unwrap().into_rgb8();
+        assert_eq!(img.dimensions(), (112, 112));
+        let first = img.get_pixel(0, 0);
+        assert!(img.pixels().any(|p| p != first), "{what}: a constant image");
+    }
+    let o = zoo()
+        .args([
+            "viz",
+            "gradcam",
+            "--model",
+            "lenet5_modern",
+            "--class",
+            "12",
+            "--image",
+            sample,
+        ])
+        .arg("--out")
+        .arg(dir.path().join("x.png"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("class 12 is not an output of the model (it has 10)"),
+        "{err}"
+    );
+}

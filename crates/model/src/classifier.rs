@@ -212,6 +212,11 @@ pub trait ModelObject {
     /// Evaluation mode ([`Module::valid`]): running statistics, no dropout, no autodiff.
     fn eval_mode(&self) -> Box<dyn Classifier>;
 
+    /// Everything frozen ([`Module::freeze`]): no parameter gradients, running statistics, no
+    /// dropout, while staying on an autodiff device, so gradients still reach the input (saliency,
+    /// Grad-CAM).
+    fn frozen(self: Box<Self>) -> Box<dyn Classifier>;
+
     /// Everything but the head frozen ([`Module::freeze`]): no gradients, and BatchNorm
     /// statistics kept, as a PyTorch backbone with `requires_grad = False` in `eval()`. The
     /// head keeps training (a linear probe).
@@ -292,6 +297,10 @@ impl<M: ZooModel + Fuse + Classifier + 'static> ModelObject for M {
 
     fn eval_mode(&self) -> Box<dyn Classifier> {
         Box::new(Module::valid(self))
+    }
+
+    fn frozen(self: Box<Self>) -> Box<dyn Classifier> {
+        Box::new(Module::freeze(*self))
     }
 
     fn freeze_backbone(self: Box<Self>) -> Box<dyn Classifier> {
