@@ -8,7 +8,7 @@ use zoo_hub::WeightEntry;
 use zoo_model::{Classifier, VariantSpec};
 use zoo_vision::{DynamicImage, Filter, ImageError, Transform, grey, load_grey, load_rgb};
 
-use crate::pretrained::{PretrainedError, load_named, transform_of};
+use crate::pretrained::{PretrainedError, for_file, load_named, transform_of};
 
 /// Most images decoded at once: each may take up to the decoder's 1 GiB budget.
 pub const MAX_DECODERS: usize = 4;
@@ -74,6 +74,16 @@ impl Preprocess {
         }
     }
 
+    /// One image file as the model's input, `[1, c, h, w]` on `device`.
+    pub fn input(&self, path: &Path, device: &Device) -> Result<Tensor<4>, ImageError> {
+        Ok(self.batch_of_one(self.load(path)?, device))
+    }
+
+    fn batch_of_one(&self, values: Vec<f32>, device: &Device) -> Tensor<4> {
+        let [c, h, w] = self.shape();
+        Tensor::from_data(TensorData::new(values, [1, c, h, w]), device)
+    }
+
     /// Preprocesses an image already decoded ([`zoo_vision::decode_bytes`],
     /// [`zoo_vision::from_rgba`]) exactly as [`Preprocess::load`] does a file.
     pub fn apply(&self, image: DynamicImage) -> Vec<f32> {
@@ -87,8 +97,6 @@ impl Preprocess {
 fn normalize(pixels: Vec<f32>, mean: f32, std: f32) -> Vec<f32> {
     pixels.into_iter().map(|p| (p - mean) / std).collect()
 }
-
-impl Preprocess {}
 
 impl Preprocess {
     /// [`Preprocess::load`] of every path, spread over the zoo's threads (at most
@@ -217,11 +225,7 @@ pub fn from_burnpack(
 ) -> Result<Pipeline, PretrainedError> {
     let spec = crate::variant(name).ok_or_else(|| crate::UnknownModel(name.to_string()))?;
     let entry = zoo_hub::find(spec.name).ok();
-    let model = match entry {
-        Some(_) => spec.build_published(spec.classes, device),
-        None => spec.build(spec.classes, device),
-    };
-    let model = model.load_burnpack(label, bytes)?;
+    let model = for_file(spec, entry, spec.classes, device).load_burnpack(label, bytes)?;
     Ok(Pipeline::new(spec, model, entry, label.to_string()))
 }
 
@@ -252,11 +256,8 @@ impl Pipeline {
 
     /// One decoded image as the model's input, `[1, c, h, w]`.
     pub fn image_input(&self, image: DynamicImage, device: &Device) -> Tensor<4> {
-        let [c, h, w] = self.preprocess.shape();
-        Tensor::from_data(
-            TensorData::new(self.preprocess.apply(image), [1, c, h, w]),
-            device,
-        )
+        let p = &self.preprocess;
+        p.batch_of_one(p.apply(image), device)
     }
 
     /// The `k` most probable classes of an image already decoded; `name` stands for it in

@@ -132,6 +132,20 @@ pub fn burnpack_path(entry: &WeightEntry) -> PathBuf {
         .join(format!("{stem}.bpk"))
 }
 
+/// The network a weights file for `variant` goes into: as its published weights define it
+/// (GoogLeNet's and Inception-v3's `transform_input`) when it has a registry entry.
+pub(crate) fn for_file(
+    variant: &VariantSpec,
+    entry: Option<&WeightEntry>,
+    classes: usize,
+    device: &Device,
+) -> Box<dyn Classifier> {
+    match entry {
+        Some(_) => variant.build_published(classes, device),
+        None => variant.build(classes, device),
+    }
+}
+
 /// A variant with weights named on the command line: a file path, a registry id
 /// (`resnet50.IMAGENET1K_V1`, or `IMAGENET1K_V1` for the variant's), or `None` for the
 /// variant's default published weights (or those its crate embeds). Also returns the registry
@@ -145,10 +159,6 @@ pub fn load_named(
 ) -> Result<(Box<dyn Classifier>, Option<&'static WeightEntry>), PretrainedError> {
     let default = zoo_hub::find(variant.name).ok();
     let classes = num_classes.unwrap_or(variant.classes);
-    let build = |entry: Option<&WeightEntry>| match entry {
-        Some(_) => variant.build_published(classes, device),
-        None => variant.build(classes, device),
-    };
     // A path (an existing file, or anything with a folder or a weight-file extension) is a file;
     // a missing one is then reported as such rather than as an unknown registry name.
     let is_file = |w: &str| {
@@ -158,7 +168,8 @@ pub fn load_named(
             || zoo_weights::WeightFormat::detect(p).is_some()
     };
     if let Some(path) = weights.filter(|w| is_file(w)).map(std::path::Path::new) {
-        let (model, _) = build(default).load(path, &ImportOptions::default())?;
+        let (model, _) =
+            for_file(variant, default, classes, device).load(path, &ImportOptions::default())?;
         return Ok((model, default));
     }
     if weights.is_none()

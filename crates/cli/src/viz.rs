@@ -84,7 +84,7 @@ pub fn run(what: What) -> Result<(), Error> {
         None => burn_zoo::viz::filters(&*model, common.scale)
             .ok_or_else(|| format!("{} has no convolution", common.model))?,
         Some((path, stage)) => {
-            let x = input(&Preprocess::for_variant(spec, entry), path, &device)?;
+            let x = Preprocess::for_variant(spec, entry).input(path, &device)?;
             burn_zoo::viz::activations(&*model, x, stage, common.scale).map_err(|e| {
                 let stages: Vec<String> = model
                     .feature_info()
@@ -120,7 +120,7 @@ fn gradient(g: &Gradient, cam: bool) -> Result<(), Error> {
         burn_zoo::variant(&c.model).ok_or_else(|| burn_zoo::UnknownModel(c.model.clone()))?;
     let (model, entry) = load_named(spec, c.weights.as_deref(), None, &device)?;
     let model = model.frozen();
-    let x = input(&Preprocess::for_variant(spec, entry), &g.image, &device)?;
+    let x = Preprocess::for_variant(spec, entry).input(&g.image, &device)?;
     let class = match g.class {
         Some(class) => class,
         None => model
@@ -148,13 +148,4 @@ fn gradient(g: &Gradient, cam: bool) -> Result<(), Error> {
     let label = spec.labels.names().get(class).copied().unwrap_or("?");
     eprintln!("class {class} ({label})");
     save(&burn_zoo::viz::overlay(&base, &values, [h, w]), &c.out)
-}
-
-fn input(p: &Preprocess, path: &Path, device: &Device) -> Result<burn::tensor::Tensor<4>, Error> {
-    let [c, h, w] = p.shape();
-    let values = p.load(path)?;
-    Ok(burn::tensor::Tensor::from_data(
-        burn::tensor::TensorData::new(values, [1, c, h, w]),
-        device,
-    ))
 }
