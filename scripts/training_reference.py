@@ -11,7 +11,7 @@ move by 1e-6 of their scale (see NUDGE).
 Writes, per model, OUT/<model>/: init.pth (starting state dict), input.f32 and labels.txt (the
 batch), <case>.pth (the state dict after the steps) and meta.json (losses per step and the
 hyperparameters), and for the first image of the batch in eval mode: saliency.f32 and
-gradcam.f32 (tests/viz.rs). Usage: training_reference.py --out DIR
+gradcam.f32, and occlusion.f32 (tests/viz.rs). Usage: training_reference.py --out DIR
 """
 
 import argparse
@@ -77,6 +77,29 @@ def attribution(name: str, init: dict, x: torch.Tensor, target: int):
     maps = saved["maps"]
     cam = torch.relu((maps * maps.grad.mean((2, 3), keepdim=True)).sum(1))
     return saliency.detach(), cam.detach()
+
+
+# Occlusion (tests/viz.rs): a square of zeros (grey once normalised) of OCCLUSION[name] = (size,
+# stride) pixels at each position, the softmax probability of the target class.
+OCCLUSION = {"resnet20": (8, 4), "resnet18": (16, 8)}
+
+
+@torch.no_grad()
+def occlusion(name: str, init: dict, x: torch.Tensor, target: int):
+    model = start(name)
+    model.load_state_dict(init)
+    model.eval()
+    size, stride = OCCLUSION[name]
+    _, _, h, w = x.shape
+    batch = []
+    for y0 in range(0, h - size + 1, stride):
+        for x0 in range(0, w - size + 1, stride):
+            o = x.clone()
+            o[:, :, y0:y0 + size, x0:x0 + size] = 0
+            batch.append(o)
+    p = torch.softmax(model(torch.cat(batch)), 1)[:, target]
+    rows, cols = (h - size) // stride + 1, (w - size) // stride + 1
+    return p.reshape(rows, cols)
 
 
 def run(name: str, case: str, init: dict, x: torch.Tensor, y: torch.Tensor):
@@ -157,6 +180,10 @@ def main() -> None:
         (d / "saliency.f32").write_bytes(saliency.numpy().astype("<f4").tobytes())
         (d / "gradcam.f32").write_bytes(cam.numpy().astype("<f4").tobytes())
         meta["attribution"] = {"image": 0, "target": target, "gradcam": list(cam.shape)}
+        occluded = occlusion(name, init, x[:1], target)
+        (d / "occlusion.f32").write_bytes(occluded.numpy().astype("<f4").tobytes())
+        size, stride = OCCLUSION[name]
+        meta["occlusion"] = {"size": size, "stride": stride, "shape": list(occluded.shape)}
         (d / "meta.json").write_text(json.dumps(meta, indent=1))
 
 

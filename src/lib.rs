@@ -4,6 +4,8 @@
 #![warn(missing_docs)]
 
 mod catalog;
+pub mod data;
+pub mod finetune;
 pub mod pipeline;
 pub mod pretrained;
 pub mod viz;

@@ -74,6 +74,15 @@ impl Preprocess {
         }
     }
 
+    /// Each channel's value for a black pixel once normalised (what padding before
+    /// normalising gives).
+    pub fn black(&self) -> Vec<f32> {
+        match self {
+            Self::Rgb(t) => (0..3).map(|c| -t.mean[c] / t.std[c]).collect(),
+            Self::Grey { mean, std, .. } => vec![-mean / std],
+        }
+    }
+
     /// One image file as the model's input, `[1, c, h, w]` on `device`.
     pub fn input(&self, path: &Path, device: &Device) -> Result<Tensor<4>, ImageError> {
         Ok(self.batch_of_one(self.load(path)?, device))
@@ -206,12 +215,31 @@ pub fn open_with_classes(
 ) -> Result<Pipeline, PretrainedError> {
     let spec = crate::variant(name).ok_or_else(|| crate::UnknownModel(name.to_string()))?;
     let (model, entry) = load_named(spec, weights, num_classes, device)?;
+    let file = weights.map(Path::new).filter(|p| p.is_file());
     let weights = match (weights, entry) {
         (Some(w), _) => w.to_string(),
         (None, Some(e)) => e.id.clone(),
         (None, None) => "embedded".to_string(),
     };
-    Ok(Pipeline::new(spec, model, entry, weights))
+    let mut pipeline = Pipeline::new(spec, model, entry, weights);
+    if let Some(names) = file.and_then(|f| recorded_classes(f, pipeline.model.num_classes())) {
+        pipeline.labels = names;
+    }
+    Ok(pipeline)
+}
+
+/// The class names `zoo finetune` recorded beside a weights file (`model.json`'s `classes`,
+/// the ImageFolder's folders), when there is such a record for as many classes.
+fn recorded_classes(weights: &Path, classes: usize) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(weights.with_extension("json")).ok()?;
+    let record: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let names: Vec<String> = record
+        .get("classes")?
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect::<Option<_>>()?;
+    (names.len() == classes).then_some(names)
 }
 
 /// The pipeline for variant `name` with burnpack weights held in memory (a web page's fetch),

@@ -4,8 +4,8 @@ use crate::out::outln;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use burn::tensor::{Device, Tensor};
-use burn_zoo::Preprocess;
+use burn::tensor::{Device, Tensor, TensorData};
+use burn_zoo::data::{self, Samples};
 use burn_zoo::lenet::idx::Dataset;
 
 #[derive(clap::Args)]
@@ -42,127 +42,13 @@ pub struct Args {
     pub split: String,
 }
 
-/// Where the images come from: image files, or the arrays of an IDX split.
+/// Where the images come from: image files, or an IDX split read whole.
 enum Images {
     Files,
-    Idx(Dataset),
-}
-
-/// An MNIST-style folder holds `{split}-images-idx3-ubyte` (or `.gz`).
-fn is_idx(data: &Path, split: &str) -> bool {
-    let base = format!("{split}-images-idx3-ubyte");
-    data.join(&base).exists() || data.join(format!("{base}.gz")).exists()
-}
-
-/// The IDX images at `indices` as the model's input: greyscale at the model's input size,
-/// normalised as the pipeline says.
-fn idx_batch(
-    ds: &Dataset,
-    indices: std::ops::Range<usize>,
-    preprocess: &Preprocess,
-    model: &str,
-    device: &Device,
-) -> Result<Tensor<4>, Error> {
-    match *preprocess {
-        Preprocess::Grey { size, mean, std } if (ds.rows, ds.cols) == (size, size) => {
-            let indices: Vec<usize> = indices.collect();
-            Ok(ds.batch(&indices, mean, std, device).0)
-        }
-        Preprocess::Grey { size, .. } => Err(format!(
-            "the IDX images are {}×{}; {model} takes {size}×{size}",
-            ds.rows, ds.cols
-        )
-        .into()),
-        Preprocess::Rgb(_) => {
-            Err(format!("IDX images are greyscale; {model} takes RGB images").into())
-        }
-    }
+    Idx(Samples),
 }
 
 type Error = Box<dyn std::error::Error>;
-
-/// Labelled images and, for an ImageFolder, the class folders' names.
-type Samples = (Vec<(PathBuf, usize)>, Vec<String>);
-
-/// Images and labels: from a labels file (`file<TAB>label`, or a header naming `file` or
-/// `filename` and `class_index` or `label` columns), else an ImageFolder layout (one folder
-/// per class, classes numbered in sorted folder order, as torchvision's `ImageFolder`).
-pub fn samples(data: &Path, labels: Option<&Path>) -> Result<Samples, Error> {
-    let found = ["labels.tsv", "labels.txt"].map(|f| data.join(f));
-    let labels = labels
-        .map(Path::to_path_buf)
-        .or_else(|| found.into_iter().find(|p| p.exists()));
-    if let Some(file) = labels {
-        let text =
-            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-        let mut lines = text.lines().filter(|l| !l.trim().is_empty()).peekable();
-        let split = |l: &str| {
-            l.split(['\t', ' ', ','])
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        };
-        let (mut fc, mut lc) = (0, 1);
-        if let Some(first) = lines.peek() {
-            let cols = split(first);
-            if cols.last().is_some_and(|c| c.parse::<usize>().is_err())
-                || cols.iter().any(|c| c == "class_index")
-            {
-                fc = cols
-                    .iter()
-                    .position(|c| c == "file" || c == "filename")
-                    .unwrap_or(0);
-                lc = cols
-                    .iter()
-                    .position(|c| c == "class_index" || c == "label")
-                    .ok_or_else(|| format!("{}: no class_index or label column", file.display()))?;
-                lines.next();
-            }
-        }
-        let mut out = Vec::new();
-        for (n, line) in lines.enumerate() {
-            let cols = split(line);
-            let bad = || {
-                format!(
-                    "{}: line {}: expected a file and a class index: `{line}`",
-                    file.display(),
-                    n + 2
-                )
-            };
-            let label = cols.get(lc).and_then(|c| c.parse().ok()).ok_or_else(bad)?;
-            out.push((data.join(cols.get(fc).ok_or_else(bad)?), label));
-        }
-        return Ok((out, Vec::new()));
-    }
-    let mut classes: Vec<PathBuf> = std::fs::read_dir(data)
-        .map_err(|e| format!("{}: {e}", data.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    classes.sort();
-    if classes.is_empty() {
-        return Err(format!("{}: no labels file and no class folders", data.display()).into());
-    }
-    let mut out = Vec::new();
-    for (i, dir) in classes.iter().enumerate() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file())
-            .collect();
-        files.sort();
-        out.extend(files.into_iter().map(|f| (f, i)));
-    }
-    let names = classes
-        .iter()
-        .map(|c| {
-            c.file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    Ok((out, names))
-}
 
 /// Evaluates the model on every sample (in batches) and prints top-1/top-5 accuracy.
 pub fn run(args: Args) -> Result<(), Error> {
@@ -176,20 +62,17 @@ pub fn run(args: Args) -> Result<(), Error> {
     args.preprocess.apply(&mut pipeline.preprocess)?;
     eprintln!("preprocessing: {}", pipeline.preprocess);
     let classes = pipeline.model.num_classes();
-    let (images, (mut items, folder_names)) = if is_idx(&args.data, &args.split) {
+    let (images, (mut items, folder_names)) = if data::is_idx(&args.data, &args.split) {
         let ds = Dataset::open(&args.data, &args.split)?;
+        let set = Samples::from_idx(&args.data, &ds, &pipeline.preprocess)?;
         let file = args.data.join(format!("{}-images-idx3-ubyte", args.split));
-        let items = (0..ds.len())
-            .map(|i| {
-                (
-                    PathBuf::from(format!("{}#{i}", file.display())),
-                    ds.labels[i] as usize,
-                )
-            })
+        let items = (set.labels.iter().enumerate())
+            .map(|(i, &label)| (PathBuf::from(format!("{}#{i}", file.display())), label))
             .collect();
-        (Images::Idx(ds), (items, Vec::new()))
+        (Images::Idx(set), (items, Vec::new()))
     } else {
-        (Images::Files, samples(&args.data, args.labels.as_deref())?)
+        let found = data::files(&args.data, args.labels.as_deref())?;
+        (Images::Files, (found.items, found.classes))
     };
     if let Some(n) = args.limit {
         items.truncate(n);
@@ -228,10 +111,13 @@ pub fn run(args: Args) -> Result<(), Error> {
                 let paths: Vec<&Path> = chunk.iter().map(|(p, _)| p.as_path()).collect();
                 pipeline.input(&paths, &device)?
             }
-            Images::Idx(ds) => {
+            Images::Idx(set) => {
+                let per_image: usize = set.shape.iter().product();
                 let start = b * batch;
-                let range = start..start + chunk.len();
-                idx_batch(ds, range, &pipeline.preprocess, &args.model, &device)?
+                let values =
+                    set.values[start * per_image..(start + chunk.len()) * per_image].to_vec();
+                let [c, h, w] = set.shape;
+                Tensor::from_data(TensorData::new(values, [chunk.len(), c, h, w]), &device)
             }
         };
         let logits = pipeline

@@ -14,7 +14,9 @@ use crate::out::outln;
 mod bench;
 mod bench_layers;
 mod classify;
+mod embed;
 mod eval;
+mod finetune;
 mod info;
 mod out;
 mod preprocess;
@@ -25,7 +27,7 @@ mod viz;
 #[command(
     name = "zoo",
     version,
-    about = "Classic CNNs on Burn: classify, list, info, convert, eval, bench, train, viz"
+    about = "Classic CNNs on Burn: classify, list, info, convert, eval, bench, finetune, train, viz"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -102,6 +104,9 @@ enum Command {
     /// activation maps for an image.
     #[command(subcommand)]
     Viz(viz::What),
+    /// Fine-tune a model on new classes (linear probe, full, or from scratch), with a
+    /// checkpoint per epoch (`--resume`) and the best model saved in Burn's format.
+    Finetune(finetune::Args),
     /// Train LeNet-5 on Fashion-MNIST (Debian's dataset-fashion-mnist) or MNIST IDX files.
     Train {
         /// lenet5 (the paper's: tanh, average pooling) or lenet5_modern (ReLU, max pooling).
@@ -179,6 +184,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Viz(what) => viz::run(what)?,
         Command::Info { model } => info::info(&model)?,
         Command::Eval(args) => eval::run(args)?,
+        Command::Finetune(args) => finetune::run(args)?,
         Command::Bench(args) => bench::run(args)?,
         Command::BenchLayers(args) => bench_layers::run(args)?,
         Command::Convert {

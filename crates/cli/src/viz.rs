@@ -32,6 +32,25 @@ pub enum What {
     /// Grad-CAM for an image: the last stage's maps weighted by their gradients, as a heat
     /// map over the input (Selvaraju et al. 2017).
     Gradcam(Gradient),
+    /// Occlusion for an image: how much the class's probability drops when a grey square
+    /// hides each place, as a heat map over the input (Zeiler & Fergus 2014).
+    Occlusion(Occlusion),
+    /// The pooled embeddings of a folder of images, written for NumPy, and optionally their
+    /// 2-D PCA as a scatter plot coloured by label.
+    Embed(crate::embed::Args),
+}
+
+/// Options of the occlusion map.
+#[derive(clap::Args)]
+pub struct Occlusion {
+    #[command(flatten)]
+    target: Gradient,
+    /// Side of the grey square, in input pixels (default: a quarter of the input side).
+    #[arg(long)]
+    size: Option<usize>,
+    /// Step between positions (default: half the square).
+    #[arg(long)]
+    stride: Option<usize>,
 }
 
 /// Options of the gradient maps.
@@ -75,6 +94,8 @@ pub fn run(what: What) -> Result<(), Error> {
         } => (common, Some((image, *stage))),
         What::Saliency(g) => return gradient(g, false),
         What::Gradcam(g) => return gradient(g, true),
+        What::Occlusion(o) => return occlusion(o),
+        What::Embed(args) => return crate::embed::run(args),
     };
     let spec = burn_zoo::variant(&common.model)
         .ok_or_else(|| burn_zoo::UnknownModel(common.model.clone()))?;
@@ -121,18 +142,7 @@ fn gradient(g: &Gradient, cam: bool) -> Result<(), Error> {
     let (model, entry) = load_named(spec, c.weights.as_deref(), None, &device)?;
     let model = model.frozen();
     let x = Preprocess::for_variant(spec, entry).input(&g.image, &device)?;
-    let class = match g.class {
-        Some(class) => class,
-        None => model
-            .forward(x.clone())
-            .argmax(1)
-            .into_data()
-            .convert::<i64>()
-            .try_to_vec::<i64>()
-            .ok()
-            .and_then(|v| v.first().copied())
-            .unwrap_or(0) as usize,
-    };
+    let class = g.class.unwrap_or_else(|| top_class(&*model, &x));
     let map = if cam {
         burn_zoo::viz::grad_cam(&*model, x.clone(), class)?
     } else {
@@ -145,7 +155,59 @@ fn gradient(g: &Gradient, cam: bool) -> Result<(), Error> {
         .try_to_vec::<f32>()
         .unwrap_or_default();
     let base = burn_zoo::viz::input_image(&x, c.scale);
+    say_class(spec, class);
+    save(&burn_zoo::viz::overlay(&base, &values, [h, w]), &c.out)
+}
+
+/// The model's most probable class for the first image of `x`.
+fn top_class(model: &dyn burn_zoo::Classifier, x: &burn::tensor::Tensor<4>) -> usize {
+    model
+        .forward(x.clone())
+        .argmax(1)
+        .into_data()
+        .convert::<i64>()
+        .try_to_vec::<i64>()
+        .ok()
+        .and_then(|v| v.first().copied())
+        .unwrap_or(0) as usize
+}
+
+fn say_class(spec: &burn_zoo::VariantSpec, class: usize) {
     let label = spec.labels.names().get(class).copied().unwrap_or("?");
     eprintln!("class {class} ({label})");
-    save(&burn_zoo::viz::overlay(&base, &values, [h, w]), &c.out)
+}
+
+/// Occlusion: the model as loaded (BatchNorms folded: only forward passes), a progress bar
+/// over the positions, the probability's drop drawn over the image.
+fn occlusion(o: &Occlusion) -> Result<(), Error> {
+    let device = Device::default();
+    let (g, c) = (&o.target, &o.target.common);
+    let spec =
+        burn_zoo::variant(&c.model).ok_or_else(|| burn_zoo::UnknownModel(c.model.clone()))?;
+    let (mut model, entry) = load_named(spec, c.weights.as_deref(), None, &device)?;
+    model.fuse_batch_norm();
+    let x = Preprocess::for_variant(spec, entry).input(&g.image, &device)?;
+    let class = g.class.unwrap_or_else(|| top_class(&*model, &x));
+    let side = x.dims()[2].min(x.dims()[3]);
+    let size = o.size.unwrap_or((side / 4).max(1));
+    let stride = o.stride.unwrap_or((size / 2).max(1));
+    let bar = indicatif::ProgressBar::new(0).with_style(indicatif::ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} positions [{elapsed} < {eta}]",
+    )?);
+    let map = burn_zoo::viz::occlusion(&*model, x.clone(), class, size, stride, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    let map = map?;
+    say_class(spec, class);
+    let lowest = map.values.iter().fold(f32::INFINITY, |m, &v| m.min(v));
+    eprintln!(
+        "probability {:.4} unoccluded, {lowest:.4} at the most telling position of a \
+         {size}×{size} patch (stride {stride})",
+        map.unoccluded
+    );
+    let drop: Vec<f32> = map.values.iter().map(|p| map.unoccluded - p).collect();
+    let base = burn_zoo::viz::input_image(&x, c.scale);
+    save(&burn_zoo::viz::overlay(&base, &drop, map.dims), &c.out)
 }

@@ -5,6 +5,8 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::Device;
 
+use zoo_model::train::SplitMix64;
+
 use crate::LeNet;
 use crate::idx::Dataset;
 
@@ -97,7 +99,7 @@ pub fn train(
     }
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
-    let mut rng = SplitMix64(cfg.seed);
+    let mut rng = SplitMix64::new(cfg.seed);
     let mut order: Vec<usize> = (0..data.len()).collect();
     let batches = data.len().div_ceil(cfg.batch_size);
     for epoch in 0..cfg.epochs {
@@ -145,23 +147,4 @@ pub fn evaluate(
             pred.equal(y).int().sum().into_scalar::<i64>() as usize
         })
         .sum()
-}
-
-/// A small seeded generator for shuffling (SplitMix64), so runs repeat exactly.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            v.swap(i, (self.next() % (i as u64 + 1)) as usize);
-        }
-    }
 }

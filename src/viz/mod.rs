@@ -1,8 +1,14 @@
 //! Looking inside a model as images: the first convolution's filters and a stage's activation
 //! maps, tiled into one grid (the figures of Krizhevsky et al. 2012 and Zeiler & Fergus 2014),
-//! and where the model looked for a class: saliency (Simonyan et al. 2014) and Grad-CAM
-//! (Selvaraju et al. 2017). Each tile is normalised to its own range, so weak and strong maps
-//! are equally visible.
+//! and where the model looked for a class: saliency (Simonyan et al. 2014), Grad-CAM
+//! (Selvaraju et al. 2017) and occlusion sensitivity (Zeiler & Fergus 2014). Each tile is
+//! normalised to its own range, so weak and strong maps are equally visible.
+
+mod embed;
+mod occlusion;
+
+pub use embed::{NpyElement, PALETTE, pca2, scatter, write_npy};
+pub use occlusion::{OcclusionMap, occlusion};
 
 use burn::tensor::Tensor;
 use burn::tensor::activation::relu;
@@ -26,6 +32,9 @@ pub enum VizError {
     /// A stage the model does not have.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// Occlusion settings that do not fit the image.
+    #[error("occlusion: {0}")]
+    Occlusion(String),
 }
 
 fn check(model: &dyn Classifier, x: &Tensor<4>, target: usize) -> Result<(), VizError> {

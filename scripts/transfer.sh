@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The transfer experiment of the README: `zoo finetune` and scripts/transfer_reference.py
+# (PyTorch, the same images, order, crops, optimizer and schedule) side by side, one run after
+# the other, each timed with the threads it actually used (CPU time ÷ wall time).
+#   scripts/transfer.sh        the README's schedule (about 25 minutes on 2 cores)
+#   scripts/transfer.sh --ci   a reduced schedule (about 2 minutes) that fails when a Burn
+#                              figure is more than 2 points from PyTorch's
+# Needs Fashion-MNIST's training set (Debian's dataset-fashion-mnist, installed when run as
+# root) and ../shared/data (the MNIST LeNet and the CIFAR-10 ResNet-20). Results and the table
+# go to $CARGO_TARGET_DIR/transfer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+ci=0
+if [ "${1:-}" = "--ci" ]; then ci=1; fi
+
+fashion="${ZOO_FASHION:-/usr/share/datasets/fashion-mnist}"
+if [ ! -e "$fashion/train-images-idx3-ubyte.gz" ] && [ "$(id -u)" = 0 ] && [ -z "${ZOO_FASHION:-}" ]; then
+  echo "== installing dataset-fashion-mnist"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist > /dev/null ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist > /dev/null; }
+fi
+[ -e "$fashion/train-images-idx3-ubyte.gz" ] ||
+  { echo "$fashion has no Fashion-MNIST training set (apt install dataset-fashion-mnist)" >&2; exit 1; }
+shared="${ZOO_SHARED:-$PWD/../shared/data}"
+lenet="$shared/lenet-fyh620/fyh620_lenet.pth"
+resnet="$shared/cifar10-resnet/resnet20-12fca82f.th"
+for f in "$lenet" "$resnet"; do [ -e "$f" ] || { echo "$f is absent" >&2; exit 1; }; done
+
+source scripts/venv.sh
+cargo build --release -q -p zoo-cli
+zoo="$CARGO_TARGET_DIR/release/zoo"
+out="$CARGO_TARGET_DIR/transfer"
+rm -rf "$out"
+mkdir -p "$out"
+
+# model, weights, images per class, mode, epochs, peak learning rate
+if [ "$ci" = 1 ]; then
+  runs=(
+    "lenet5_fyh620 $lenet 100 linear-probe 10 0.05"
+    "lenet5_fyh620 $lenet 100 full 10 0.05"
+    "lenet5_fyh620 $lenet 100 scratch 10 0.05"
+    "resnet20 $resnet 100 linear-probe 3 0.05"
+  )
+else
+  runs=()
+  for n in 100 1000; do
+    epochs=$((n == 100 ? 50 : 10))
+    for mode in linear-probe full scratch; do
+      runs+=("lenet5_fyh620 $lenet $n $mode $epochs 0.05")
+    done
+  done
+  runs+=("resnet20 $resnet 1000 linear-probe 5 0.05")
+fi
+
+timed() { # writes "wall cpu" seconds of the command to $1, its stdout to $2, stderr to $1.log
+  local times=$1 stdout=$2 TIMEFORMAT='%R %U %S'; shift 2
+  if ! { time "$@" > "$stdout" 2> "$times.log"; } 2> "$times.t"; then
+    tail -5 "$times.log" >&2; return 1
+  fi
+  awk '{print $1, $2 + $3}' "$times.t" > "$times"; rm -f "$times.t"
+}
+
+for run in "${runs[@]}"; do
+  read -r model weights n mode epochs lr <<< "$run"
+  name="$model-$n-$mode"
+  # PyTorch first: it draws the new head (from scratch, the whole network) and writes it, and
+  # Burn starts from the same weights.
+  echo "== $name: PyTorch"
+  timed "$out/$name.torch.time" "$out/$name.torch.json" "$venv/bin/python" \
+    scripts/transfer_reference.py --model "$model" --weights "$weights" --fashion "$fashion" \
+    --classes 10 --per-class "$n" --mode "$mode" --epochs "$epochs" --lr "$lr" --batch 64 \
+    --seed 0 --threads "$(nproc)" --init-out "$out/$name.init.pth"
+  echo "== $name: Burn"
+  timed "$out/$name.burn.time" /dev/null "$zoo" finetune --model "$model" \
+    --init "$out/$name.init.pth" --data "$fashion" --val "$fashion" --classes 10 \
+    --per-class "$n" --mode "$mode" --epochs "$epochs" --lr "$lr" --batch 64 --seed 0 \
+    --out "$out/$name.bpk"
+done
+
+"$venv/bin/python" - "$out" "$ci" <<'EOF'
+import json, sys
+from pathlib import Path
+out, ci = Path(sys.argv[1]), sys.argv[2] == "1"
+rows, worst = [], 0.0
+head = ("| network | images per class | mode | epochs | Burn top-1 | PyTorch top-1 | Δ | "
+        "Burn s/epoch | PyTorch s/epoch | threads used (Burn / PyTorch) |")
+print(head)
+print("|" + " --- |" * head.count(" | ") + " --- |")
+for rec in sorted(out.glob("*.json")):
+    if rec.name.endswith(".torch.json"):
+        continue
+    name = rec.stem
+    burn = json.loads(rec.read_text())
+    torch_ = json.loads((out / f"{name}.torch.json").read_text())
+    bh, th = burn["outcome"]["history"], torch_["history"]
+    b, t = bh[-1]["val_accuracy"], th[-1]["val_accuracy"]
+    bs = sorted(h["seconds"] for h in bh)[len(bh) // 2]
+    ts = sorted(h["train_seconds"] for h in th)[len(th) // 2]
+    threads = []
+    for side in ("burn", "torch"):
+        wall, cpu = map(float, (out / f"{name}.{side}.time").read_text().split())
+        threads.append(cpu / wall)
+    s = burn["settings"]
+    print(f"| {s['model']} | {burn['train_images'] // 10} | {s['mode']} | {s['epochs']} | {b:.2f} % | "
+          f"{t:.2f} % | {b - t:+.2f} | {bs:.2f} | {ts:.2f} | {threads[0]:.1f} / {threads[1]:.1f} |")
+    worst = max(worst, abs(b - t))
+print(f"\nlargest |Burn − PyTorch|: {worst:.2f} points (test accuracy after the last epoch, "
+      "10,000 Fashion-MNIST test images; s/epoch: median training time per epoch)")
+if ci and worst > 2.0:
+    sys.exit(f"Burn and PyTorch differ by {worst:.2f} points (more than 2)")
+EOF
