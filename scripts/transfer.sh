@@ -3,6 +3,7 @@
 # (PyTorch, the same images, order, crops, optimizer and schedule) side by side, one run after
 # the other, each timed with the threads it actually used (CPU time ÷ wall time).
 #   scripts/transfer.sh        the README's schedule (about 25 minutes on 2 cores)
+#   scripts/transfer.sh NAME   only the runs whose name (model-images-mode) contains NAME
 #   scripts/transfer.sh --ci   a reduced schedule (about 2 minutes) that fails when a Burn
 #                              figure is more than 2 points from PyTorch's
 # Needs Fashion-MNIST's training set (Debian's dataset-fashion-mnist, installed when run as
@@ -11,8 +12,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-ci=0
-if [ "${1:-}" = "--ci" ]; then ci=1; fi
+ci=0 only=""
+for arg in "$@"; do
+  if [ "$arg" = --ci ]; then ci=1; else only=$arg; fi
+done
 
 fashion="${ZOO_FASHION:-/usr/share/datasets/fashion-mnist}"
 if [ ! -e "$fashion/train-images-idx3-ubyte.gz" ] && [ "$(id -u)" = 0 ] && [ -z "${ZOO_FASHION:-}" ]; then
@@ -31,7 +34,8 @@ source scripts/venv.sh
 cargo build --release -q -p zoo-cli
 zoo="$CARGO_TARGET_DIR/release/zoo"
 out="$CARGO_TARGET_DIR/transfer"
-rm -rf "$out"
+# A filter (`scripts/transfer.sh resnet20`) reruns the matching runs and keeps the others.
+[ -n "$only" ] || rm -rf "$out"
 mkdir -p "$out"
 
 # model, weights, images per class, mode, epochs, peak learning rate
@@ -64,6 +68,8 @@ timed() { # writes "wall cpu" seconds of the command to $1, its stdout to $2, st
 for run in "${runs[@]}"; do
   read -r model weights n mode epochs lr <<< "$run"
   name="$model-$n-$mode"
+  [[ "$name" == *"$only"* ]] || continue
+  rm -rf "$out/$name".*
   # PyTorch first: it draws the new head (from scratch, the whole network) and writes it, and
   # Burn starts from the same weights.
   echo "== $name: PyTorch"

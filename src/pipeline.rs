@@ -205,8 +205,10 @@ pub fn open(
 }
 
 /// [`open`] for a weights file with another number of classes than the variant's reference
-/// (a fine-tuned head: `zoo convert --num-classes N --skip '^fc\.'`); its outputs are named
-/// by index unless they are the variant's label set.
+/// (a fine-tuned head: `zoo convert --num-classes N --skip '^fc\.'`). A file that `zoo
+/// finetune` wrote needs no `num_classes`: its record beside it (`model.json`) gives the count
+/// and the class names. Otherwise outputs are named by index unless they are the variant's
+/// label set.
 pub fn open_with_classes(
     name: &str,
     weights: Option<&str>,
@@ -214,32 +216,50 @@ pub fn open_with_classes(
     device: &Device,
 ) -> Result<Pipeline, PretrainedError> {
     let spec = crate::variant(name).ok_or_else(|| crate::UnknownModel(name.to_string()))?;
+    let record = weights
+        .map(Path::new)
+        .filter(|p| p.is_file())
+        .and_then(|f| Recorded::beside(f, spec.name));
+    let num_classes = num_classes.or(record.as_ref().map(|r| r.classes));
     let (model, entry) = load_named(spec, weights, num_classes, device)?;
-    let file = weights.map(Path::new).filter(|p| p.is_file());
     let weights = match (weights, entry) {
         (Some(w), _) => w.to_string(),
         (None, Some(e)) => e.id.clone(),
         (None, None) => "embedded".to_string(),
     };
     let mut pipeline = Pipeline::new(spec, model, entry, weights);
-    if let Some(names) = file.and_then(|f| recorded_classes(f, pipeline.model.num_classes())) {
+    if let Some(names) = record
+        .map(|r| r.names)
+        .filter(|n| n.len() == pipeline.model.num_classes())
+    {
         pipeline.labels = names;
     }
     Ok(pipeline)
 }
 
-/// The class names `zoo finetune` recorded beside a weights file (`model.json`'s `classes`,
-/// the ImageFolder's folders), when there is such a record for as many classes.
-fn recorded_classes(weights: &Path, classes: usize) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(weights.with_extension("json")).ok()?;
-    let record: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let names: Vec<String> = record
-        .get("classes")?
-        .as_array()?
-        .iter()
-        .map(|v| v.as_str().map(str::to_string))
-        .collect::<Option<_>>()?;
-    (names.len() == classes).then_some(names)
+/// What `zoo finetune` recorded beside a weights file of `model`: its head's classes and, for
+/// an ImageFolder, their names.
+struct Recorded {
+    classes: usize,
+    names: Vec<String>,
+}
+
+impl Recorded {
+    fn beside(weights: &Path, model: &str) -> Option<Self> {
+        let text = std::fs::read_to_string(weights.with_extension("json")).ok()?;
+        let record: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let settings = record.get("settings")?;
+        if settings.get("model")?.as_str()? != model {
+            return None;
+        }
+        let classes = usize::try_from(settings.get("classes")?.as_u64()?).ok()?;
+        let names = record
+            .get("classes")
+            .and_then(|c| c.as_array())
+            .and_then(|c| c.iter().map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        Some(Self { classes, names })
+    }
 }
 
 /// The pipeline for variant `name` with burnpack weights held in memory (a web page's fetch),

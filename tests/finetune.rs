@@ -250,18 +250,16 @@ fn a_network_from_scratch_learns_new_classes() {
         outcome.correct,
         outcome.history
     );
-    // `zoo finetune` records the ImageFolder's class names beside the weights; a pipeline on
-    // the file names its outputs with them.
-    let record = serde_json::json!({ "classes": train.classes });
+    // `zoo finetune` records the head's classes and the ImageFolder's names beside the
+    // weights: a pipeline on the file needs no class count and names its outputs.
+    let record = serde_json::json!({
+        "settings": { "model": "lenet5_modern", "classes": 2 },
+        "classes": train.classes,
+    });
     std::fs::write(out.with_extension("json"), record.to_string()).unwrap();
     let device = Device::default();
-    let p = burn_zoo::pipeline::open_with_classes(
-        "lenet5_modern",
-        Some(out.to_str().unwrap()),
-        Some(2),
-        &device,
-    )
-    .unwrap();
+    let p =
+        burn_zoo::pipeline::open("lenet5_modern", Some(out.to_str().unwrap()), &device).unwrap();
     assert_eq!(p.labels, ["horizontal", "vertical"]);
     let bar = dir.path().join("val/vertical/001.png");
     assert_eq!(p.classify(&bar, 1, &device).unwrap()[0].label, "vertical");

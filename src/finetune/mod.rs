@@ -182,6 +182,8 @@ pub enum Event<'a> {
         batches: usize,
         /// The batch's mean cross-entropy.
         loss: f32,
+        /// Top-1 accuracy on the epoch's batches so far, in %.
+        accuracy: f64,
     },
     /// An epoch ended.
     Epoch(&'a EpochReport),
@@ -271,8 +273,13 @@ pub fn run(
         ),
     };
     model = model.train_mode();
+    // A frozen backbone is a fixed function: it runs in evaluation mode on the plain device,
+    // BatchNorm folded, through the zoo's inference engine (Burn's autodiff operations are 3–4×
+    // slower), and only the head runs under autodiff.
+    let mut backbone = None;
     if settings.mode == Mode::LinearProbe {
         model = model.freeze_backbone();
+        backbone = Some(inference(&*model));
     }
     let fill = prep.black();
     let batches = train.len().div_ceil(settings.batch_size);
@@ -295,11 +302,17 @@ pub fn run(
                 aug.apply(train.image(i), train.shape, &fill, &mut rng, &mut values);
             }
             let [c, h, w] = train.shape;
-            let x =
-                Tensor::<4>::from_data(TensorData::new(values, [indices.len(), c, h, w]), &device);
+            let data = TensorData::new(values, [indices.len(), c, h, w]);
             let labels: Vec<i64> = indices.iter().map(|&i| train.labels[i] as i64).collect();
             let y = Tensor::<1, Int>::from_data(TensorData::new(labels, [indices.len()]), &device);
-            let logits = model.forward(x);
+            let logits = match &backbone {
+                Some(frozen) => {
+                    let x = Tensor::<4>::from_data(data, &Device::default());
+                    let maps = frozen.forward_features(x).into_data();
+                    model.forward_head(Tensor::from_data(maps, &device))
+                }
+                None => model.forward(Tensor::from_data(data, &device)),
+            };
             correct += hits(
                 logits.clone(),
                 &indices.iter().map(|&i| train.labels[i]).collect::<Vec<_>>(),
@@ -323,15 +336,17 @@ pub fn run(
             let lr = learning_rates(&*model, backbone * factor, settings.lr * factor);
             let grads = model.gradients(loss.backward());
             model = model.step(&mut optim, lr, grads);
+            let seen = (b * settings.batch_size + indices.len()).min(train.len());
             on(Event::Batch {
                 epoch: epoch + 1,
                 batch: b + 1,
                 batches,
                 loss: value,
+                accuracy: percent(correct, seen),
             });
         }
         let seconds = start.elapsed().as_secs_f64();
-        let val_correct = val.map(|v| accuracy(&*model.eval_mode(), v));
+        let val_correct = val.map(|v| accuracy(&*inference(&*model), v));
         let mut report = EpochReport {
             epoch: epoch + 1,
             loss: loss_sum / train.len() as f64,
@@ -506,6 +521,13 @@ fn hits(logits: Tensor<2>, labels: &[usize]) -> usize {
         .zip(labels)
         .filter(|(p, l)| **p as usize == **l)
         .count()
+}
+
+/// `model` for inference: evaluation mode, BatchNorm folded, as `zoo eval` runs it.
+fn inference(model: &dyn Classifier) -> Box<dyn Classifier> {
+    let mut copy = model.eval_mode();
+    copy.fuse_batch_norm();
+    copy
 }
 
 /// Correct top-1 predictions of `model` on `set`, without augmentation.

@@ -65,7 +65,8 @@ pub struct Args {
     /// Continue the interrupted run whose checkpoint is OUT.ckpt.
     #[arg(long)]
     pub resume: bool,
-    /// The best model (.bpk); OUT.ckpt/ holds the checkpoint and OUT.json the run's record.
+    /// The best model (.bpk); OUT.ckpt/ holds the checkpoint and OUT.json the run's record
+    /// (which `zoo classify` and `zoo eval` read for the classes).
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -138,11 +139,18 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 bar.suspend(|| eprintln!("resuming after epoch {done}"));
             }
             Event::Batch {
-                epoch, batch, loss, ..
+                epoch,
+                batch,
+                loss,
+                accuracy,
+                ..
             } => {
                 bar.inc(1);
                 if batch % 10 == 1 {
-                    bar.set_message(format!("epoch {epoch}/{} loss {loss:.4}", args.epochs));
+                    bar.set_message(format!(
+                        "epoch {epoch}/{} loss {loss:.4} top-1 {accuracy:.1} %",
+                        args.epochs
+                    ));
                 }
             }
             Event::Epoch(r) => {
@@ -162,17 +170,13 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     bar.finish_and_clear();
     let outcome = outcome?;
     let top1 = 100.0 * outcome.correct as f64 / outcome.images as f64;
-    let mut classes = train.classes.clone();
-    if classes.is_empty() {
-        classes = (0..args.classes).map(|c| c.to_string()).collect();
-    }
     let record = Record {
         command: format!(
             "zoo {}",
             std::env::args().skip(1).collect::<Vec<_>>().join(" ")
         ),
         settings: &settings,
-        classes: &classes,
+        classes: &train.classes,
         train_images: train.len(),
         outcome: &outcome,
         top1,

@@ -126,6 +126,21 @@ fn a_killed_run_resumes_and_zoo_eval_reproduces_its_accuracy() {
     let stdout = String::from_utf8_lossy(&eval.stdout);
     let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(summary["summary"]["top1"], b["outcome"]["correct"]);
+    // `zoo classify` takes the file alone: the record beside it gives the head's size (IDX
+    // data has no class names: the outputs keep Fashion-MNIST's).
+    let sample = fashion().join("samples/bag.png");
+    let classify = zoo()
+        .args(["classify", "--model", "lenet5_modern", "--weights"])
+        .arg(&cut)
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert!(
+        classify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&classify.stderr)
+    );
+    assert!(String::from_utf8_lossy(&classify.stdout).contains("bag"));
     // Fine-tuned from the embedded weights (90.8 % on this set) with a new head.
     let top1 = summary["summary"]["top1_pct"].as_f64().unwrap();
     assert!(top1 > 80.0, "{top1}");
