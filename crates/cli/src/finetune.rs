@@ -26,7 +26,7 @@ pub struct Args {
     /// or an MNIST-style IDX folder (its `train` split).
     #[arg(long)]
     pub data: PathBuf,
-    /// Validation images, chosen the best epoch by (an IDX folder's `t10k` split).
+    /// Validation images, which choose the best epoch (of an IDX folder, its `t10k` split).
     #[arg(long)]
     pub val: Option<PathBuf>,
     /// Classes of the new head.
