@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::tensor::{Device, Tensor, TensorData};
+
 use zoo_lenet::idx::{Dataset, IdxError};
 use zoo_vision::ImageError;
 
@@ -184,12 +186,8 @@ impl Samples {
         let mut found = files(dir, None)?;
         found.items.truncate(limit);
         let paths: Vec<&Path> = found.items.iter().map(|(p, _)| p.as_path()).collect();
-        let mut values = Vec::new();
-        for image in preprocess.load_all(&paths) {
-            values.extend(image?);
-        }
         Ok(Self {
-            values,
+            values: preprocess.load_values(&paths)?,
             labels: found.items.iter().map(|(_, l)| *l).collect(),
             shape: preprocess.shape(),
             classes: found.classes,
@@ -251,6 +249,16 @@ impl Samples {
     pub fn image(&self, i: usize) -> &[f32] {
         let n = self.shape.iter().product::<usize>();
         &self.values[i * n..(i + 1) * n]
+    }
+
+    /// The images at `indices` as a `[n, c, h, w]` batch on `device`.
+    pub fn batch(&self, indices: &[usize], device: &Device) -> Tensor<4> {
+        let [c, h, w] = self.shape;
+        let mut values = Vec::with_capacity(indices.len() * c * h * w);
+        for &i in indices {
+            values.extend_from_slice(self.image(i));
+        }
+        Tensor::from_data(TensorData::new(values, [indices.len(), c, h, w]), device)
     }
 
     /// The first `per_class` images of each class, in their order (a small training set cut

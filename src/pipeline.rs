@@ -126,6 +126,16 @@ impl Preprocess {
                 .collect()
         })
     }
+
+    /// [`Preprocess::load_all`]'s values one image after another, `paths.len() × shape()`;
+    /// the first image that fails is the error.
+    pub fn load_values(&self, paths: &[&Path]) -> Result<Vec<f32>, ImageError> {
+        let mut values = Vec::with_capacity(paths.len() * self.shape().iter().product::<usize>());
+        for image in self.load_all(paths) {
+            values.extend(image?);
+        }
+        Ok(values)
+    }
 }
 
 impl std::fmt::Display for Preprocess {
@@ -326,10 +336,7 @@ impl Pipeline {
     /// thread per core of the zoo's pool).
     pub fn input(&self, paths: &[&Path], device: &Device) -> Result<Tensor<4>, ImageError> {
         let [c, h, w] = self.preprocess.shape();
-        let mut values = Vec::with_capacity(paths.len() * c * h * w);
-        for image in self.preprocess.load_all(paths) {
-            values.extend(image?);
-        }
+        let values = self.preprocess.load_values(paths)?;
         Ok(Tensor::from_data(
             TensorData::new(values, [paths.len(), c, h, w]),
             device,

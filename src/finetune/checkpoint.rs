@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::optim::ModuleOptimizer;
 use serde::{Deserialize, Serialize};
 
 use super::{EpochReport, FinetuneError, Settings};
@@ -46,6 +47,18 @@ impl Epoch {
 
     fn state(&self) -> PathBuf {
         self.dir.join("state.json")
+    }
+
+    /// Writes the optimizer's state.
+    pub fn save_optimizer(&self, optim: &ModuleOptimizer) -> Result<(), FinetuneError> {
+        let path = self.optimizer();
+        optim.save(&path).map_err(|e| io(&path, format!("{e:?}")))
+    }
+
+    /// `optim` with the state this checkpoint saved.
+    pub fn load_optimizer(&self, optim: ModuleOptimizer) -> Result<ModuleOptimizer, FinetuneError> {
+        let path = self.optimizer();
+        optim.load(&path).map_err(|e| io(&path, format!("{e:?}")))
     }
 }
 

@@ -246,12 +246,7 @@ pub fn run(
             on(Event::Resumed(state.epochs_done));
             let (model, _) =
                 build(settings, spec, &device)?.load(&epoch.model(), &ImportOptions::default())?;
-            let optim = optimizer(settings).load(epoch.optimizer()).map_err(|e| {
-                FinetuneError::Checkpoint {
-                    path: epoch.optimizer(),
-                    reason: format!("{e:?}"),
-                }
-            })?;
+            let optim = epoch.load_optimizer(optimizer(settings))?;
             (model, optim, state.history)
         }
         (true, None) => {
@@ -282,6 +277,12 @@ pub fn run(
         backbone = Some(inference(&*model));
     }
     let fill = prep.black();
+    // Peak rates: a pretrained backbone fine-tuned in full takes its own.
+    let backbone_lr = match settings.mode {
+        Mode::Full => settings.backbone_lr,
+        _ => settings.lr,
+    };
+    let [c, h, w] = train.shape;
     let batches = train.len().div_ceil(settings.batch_size);
     let total_steps = (settings.epochs * batches) as f64;
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
@@ -296,14 +297,14 @@ pub fn run(
         let start = std::time::Instant::now();
         let (mut loss_sum, mut correct) = (0f64, 0usize);
         for (b, indices) in order.chunks(settings.batch_size).enumerate() {
-            let mut values = Vec::with_capacity(indices.len() * train.image(0).len());
+            let mut values = Vec::with_capacity(indices.len() * c * h * w);
             for &i in indices {
                 let aug = &settings.augment;
                 aug.apply(train.image(i), train.shape, &fill, &mut rng, &mut values);
             }
-            let [c, h, w] = train.shape;
             let data = TensorData::new(values, [indices.len(), c, h, w]);
-            let labels: Vec<i64> = indices.iter().map(|&i| train.labels[i] as i64).collect();
+            let targets: Vec<usize> = indices.iter().map(|&i| train.labels[i]).collect();
+            let labels: Vec<i64> = targets.iter().map(|&l| l as i64).collect();
             let y = Tensor::<1, Int>::from_data(TensorData::new(labels, [indices.len()]), &device);
             let logits = match &backbone {
                 Some(frozen) => {
@@ -313,10 +314,7 @@ pub fn run(
                 }
                 None => model.forward(Tensor::from_data(data, &device)),
             };
-            correct += hits(
-                logits.clone(),
-                &indices.iter().map(|&i| train.labels[i]).collect::<Vec<_>>(),
-            );
+            correct += hits(logits.clone(), &targets);
             let loss = loss_fn.forward(logits, y);
             let value = loss.clone().into_scalar::<f32>();
             if !value.is_finite() {
@@ -329,11 +327,7 @@ pub fn run(
             loss_sum += f64::from(value) * indices.len() as f64;
             let step = (epoch * batches + b) as f64;
             let factor = 0.5 * (1.0 + (std::f64::consts::PI * step / total_steps).cos());
-            let backbone = match settings.mode {
-                Mode::Full => settings.backbone_lr,
-                _ => settings.lr,
-            };
-            let lr = learning_rates(&*model, backbone * factor, settings.lr * factor);
+            let lr = learning_rates(&*model, backbone_lr * factor, settings.lr * factor);
             let grads = model.gradients(loss.backward());
             model = model.step(&mut optim, lr, grads);
             let seen = (b * settings.batch_size + indices.len()).min(train.len());
@@ -366,12 +360,7 @@ pub fn run(
         history.push(report);
         let files = checkpoint::begin(&root, history.len())?;
         model.save(&files.model())?;
-        optim
-            .save(files.optimizer())
-            .map_err(|e| FinetuneError::Checkpoint {
-                path: files.optimizer(),
-                reason: format!("{e:?}"),
-            })?;
+        files.save_optimizer(&optim)?;
         let state = checkpoint::State {
             settings: settings.clone(),
             epochs_done: history.len(),
@@ -533,14 +522,11 @@ fn inference(model: &dyn Classifier) -> Box<dyn Classifier> {
 /// Correct top-1 predictions of `model` on `set`, without augmentation.
 pub fn accuracy(model: &dyn Classifier, set: &Samples) -> usize {
     let device = Device::default();
-    let [c, h, w] = set.shape;
     let all: Vec<usize> = (0..set.len()).collect();
     all.chunks(EVAL_BATCH)
         .map(|idx| {
-            let values: Vec<f32> = idx.iter().flat_map(|&i| set.image(i).to_vec()).collect();
-            let x = Tensor::<4>::from_data(TensorData::new(values, [idx.len(), c, h, w]), &device);
             let labels: Vec<usize> = idx.iter().map(|&i| set.labels[i]).collect();
-            hits(model.forward(x), &labels)
+            hits(model.forward(set.batch(idx, &device)), &labels)
         })
         .sum()
 }

@@ -4,10 +4,8 @@
 
 use std::path::PathBuf;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Device;
 use burn_zoo::data::Samples;
-use burn_zoo::pipeline::Preprocess;
-use burn_zoo::pretrained::load_named;
 use burn_zoo::viz::{PALETTE, pca2, scatter, write_npy};
 
 type Error = Box<dyn std::error::Error>;
@@ -42,16 +40,12 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<(), Error> {
     let device = Device::default();
-    let spec =
-        burn_zoo::variant(&args.model).ok_or_else(|| burn_zoo::UnknownModel(args.model.clone()))?;
-    let (mut model, entry) = load_named(spec, args.weights.as_deref(), None, &device)?;
-    model.fuse_batch_norm();
-    let prep = Preprocess::for_variant(spec, entry);
-    let set = Samples::read_first(&args.data, &args.split, &prep, args.limit)?;
+    let pipeline = burn_zoo::pipeline::open(&args.model, args.weights.as_deref(), &device)?;
+    let model = &pipeline.model;
+    let set = Samples::read_first(&args.data, &args.split, &pipeline.preprocess, args.limit)?;
     if set.is_empty() {
         return Err(format!("{}: no images", args.data.display()).into());
     }
-    let [c, h, w] = set.shape;
     let d = model.num_features();
     let bar = indicatif::ProgressBar::new(set.len() as u64).with_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} images [{elapsed} < {eta}]")?,
@@ -59,9 +53,10 @@ pub fn run(args: &Args) -> Result<(), Error> {
     let mut embeddings = Vec::with_capacity(set.len() * d);
     let all: Vec<usize> = (0..set.len()).collect();
     for chunk in all.chunks(args.batch_size.max(1)) {
-        let values: Vec<f32> = chunk.iter().flat_map(|&i| set.image(i).to_vec()).collect();
-        let x = Tensor::<4>::from_data(TensorData::new(values, [chunk.len(), c, h, w]), &device);
-        let e = model.embed(x).into_data().convert::<f32>();
+        let e = model
+            .embed(set.batch(chunk, &device))
+            .into_data()
+            .convert::<f32>();
         embeddings.extend(e.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?);
         bar.inc(chunk.len() as u64);
     }
@@ -86,20 +81,18 @@ pub fn run(args: &Args) -> Result<(), Error> {
         scatter(&points, &set.labels, 512)
             .save(plot)
             .map_err(|e| format!("{}: {e}", plot.display()))?;
-        let names = spec.labels.names();
         let mut seen: Vec<usize> = set.labels.clone();
         seen.sort_unstable();
         seen.dedup();
         let legend: Vec<String> = seen
             .iter()
             .map(|&l| {
-                let name = set
-                    .classes
-                    .get(l)
-                    .map(String::as_str)
-                    .or(names.get(l).copied());
+                let name = set.classes.get(l).or(pipeline.labels.get(l));
                 let [r, g, b] = PALETTE[l % 10];
-                format!("{l} {} #{r:02x}{g:02x}{b:02x}", name.unwrap_or(""))
+                format!(
+                    "{l} {} #{r:02x}{g:02x}{b:02x}",
+                    name.map_or("", String::as_str)
+                )
             })
             .collect();
         eprintln!(

@@ -4,7 +4,7 @@ use crate::out::outln;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Device;
 use burn_zoo::data::{self, Samples};
 use burn_zoo::lenet::idx::Dataset;
 
@@ -112,12 +112,8 @@ pub fn run(args: Args) -> Result<(), Error> {
                 pipeline.input(&paths, &device)?
             }
             Images::Idx(set) => {
-                let per_image: usize = set.shape.iter().product();
                 let start = b * batch;
-                let values =
-                    set.values[start * per_image..(start + chunk.len()) * per_image].to_vec();
-                let [c, h, w] = set.shape;
-                Tensor::from_data(TensorData::new(values, [chunk.len(), c, h, w]), &device)
+                set.batch(&(start..start + chunk.len()).collect::<Vec<_>>(), &device)
             }
         };
         let logits = pipeline

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use burn_zoo::pipeline::Preprocess;
 use burn_zoo::pretrained::load_named;
+use burn_zoo::{Classifier, VariantSpec};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -97,15 +98,13 @@ pub fn run(what: What) -> Result<(), Error> {
         What::Occlusion(o) => return occlusion(o),
         What::Embed(args) => return crate::embed::run(args),
     };
-    let spec = burn_zoo::variant(&common.model)
-        .ok_or_else(|| burn_zoo::UnknownModel(common.model.clone()))?;
     // As loaded: folding BatchNorms would rescale the filters.
-    let (model, entry) = load_named(spec, common.weights.as_deref(), None, &device)?;
+    let (_, model, prep) = as_loaded(common, &device)?;
     let grid = match image {
         None => burn_zoo::viz::filters(&*model, common.scale)
             .ok_or_else(|| format!("{} has no convolution", common.model))?,
         Some((path, stage)) => {
-            let x = Preprocess::for_variant(spec, entry).input(path, &device)?;
+            let x = prep.input(path, &device)?;
             burn_zoo::viz::activations(&*model, x, stage, common.scale).map_err(|e| {
                 let stages: Vec<String> = model
                     .feature_info()
@@ -118,6 +117,18 @@ pub fn run(what: What) -> Result<(), Error> {
         }
     };
     save(&grid, &common.out)
+}
+
+/// The variant as loaded (BatchNorms not folded) on `device`, and the preprocessing its
+/// weights take.
+fn as_loaded(
+    c: &Common,
+    device: &Device,
+) -> Result<(&'static VariantSpec, Box<dyn Classifier>, Preprocess), Error> {
+    let spec =
+        burn_zoo::variant(&c.model).ok_or_else(|| burn_zoo::UnknownModel(c.model.clone()))?;
+    let (model, entry) = load_named(spec, c.weights.as_deref(), None, device)?;
+    Ok((spec, model, Preprocess::for_variant(spec, entry)))
 }
 
 fn save(grid: &image::RgbImage, out: &Path) -> Result<(), Error> {
@@ -137,11 +148,9 @@ fn save(grid: &image::RgbImage, out: &Path) -> Result<(), Error> {
 fn gradient(g: &Gradient, cam: bool) -> Result<(), Error> {
     let device = Device::default().autodiff();
     let c = &g.common;
-    let spec =
-        burn_zoo::variant(&c.model).ok_or_else(|| burn_zoo::UnknownModel(c.model.clone()))?;
-    let (model, entry) = load_named(spec, c.weights.as_deref(), None, &device)?;
+    let (spec, model, prep) = as_loaded(c, &device)?;
     let model = model.frozen();
-    let x = Preprocess::for_variant(spec, entry).input(&g.image, &device)?;
+    let x = prep.input(&g.image, &device)?;
     let class = g.class.unwrap_or_else(|| top_class(&*model, &x));
     let map = if cam {
         burn_zoo::viz::grad_cam(&*model, x.clone(), class)?
@@ -155,12 +164,12 @@ fn gradient(g: &Gradient, cam: bool) -> Result<(), Error> {
         .try_to_vec::<f32>()
         .unwrap_or_default();
     let base = burn_zoo::viz::input_image(&x, c.scale);
-    say_class(spec, class);
+    say_class(spec.labels.names(), class);
     save(&burn_zoo::viz::overlay(&base, &values, [h, w]), &c.out)
 }
 
 /// The model's most probable class for the first image of `x`.
-fn top_class(model: &dyn burn_zoo::Classifier, x: &burn::tensor::Tensor<4>) -> usize {
+fn top_class(model: &dyn Classifier, x: &burn::tensor::Tensor<4>) -> usize {
     model
         .forward(x.clone())
         .argmax(1)
@@ -172,35 +181,33 @@ fn top_class(model: &dyn burn_zoo::Classifier, x: &burn::tensor::Tensor<4>) -> u
         .unwrap_or(0) as usize
 }
 
-fn say_class(spec: &burn_zoo::VariantSpec, class: usize) {
-    let label = spec.labels.names().get(class).copied().unwrap_or("?");
+fn say_class(labels: &[impl AsRef<str>], class: usize) {
+    let label = labels.get(class).map_or("?", AsRef::as_ref);
     eprintln!("class {class} ({label})");
 }
 
-/// Occlusion: the model as loaded (BatchNorms folded: only forward passes), a progress bar
-/// over the positions, the probability's drop drawn over the image.
+/// Occlusion: the classification pipeline (BatchNorms folded: only forward passes), a
+/// progress bar over the positions, the probability's drop drawn over the image.
 fn occlusion(o: &Occlusion) -> Result<(), Error> {
     let device = Device::default();
     let (g, c) = (&o.target, &o.target.common);
-    let spec =
-        burn_zoo::variant(&c.model).ok_or_else(|| burn_zoo::UnknownModel(c.model.clone()))?;
-    let (mut model, entry) = load_named(spec, c.weights.as_deref(), None, &device)?;
-    model.fuse_batch_norm();
-    let x = Preprocess::for_variant(spec, entry).input(&g.image, &device)?;
-    let class = g.class.unwrap_or_else(|| top_class(&*model, &x));
+    let pipeline = burn_zoo::pipeline::open(&c.model, c.weights.as_deref(), &device)?;
+    let model = &*pipeline.model;
+    let x = pipeline.preprocess.input(&g.image, &device)?;
+    let class = g.class.unwrap_or_else(|| top_class(model, &x));
     let side = x.dims()[2].min(x.dims()[3]);
     let size = o.size.unwrap_or((side / 4).max(1));
     let stride = o.stride.unwrap_or((size / 2).max(1));
     let bar = indicatif::ProgressBar::new(0).with_style(indicatif::ProgressStyle::with_template(
         "{bar:30} {pos}/{len} positions [{elapsed} < {eta}]",
     )?);
-    let map = burn_zoo::viz::occlusion(&*model, x.clone(), class, size, stride, |done, total| {
+    let map = burn_zoo::viz::occlusion(model, x.clone(), class, size, stride, |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     });
     bar.finish_and_clear();
     let map = map?;
-    say_class(spec, class);
+    say_class(&pipeline.labels, class);
     let lowest = map.values.iter().fold(f32::INFINITY, |m, &v| m.min(v));
     eprintln!(
         "probability {:.4} unoccluded, {lowest:.4} at the most telling position of a \
