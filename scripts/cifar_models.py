@@ -217,9 +217,12 @@ class CifarBasicBlock(torch.nn.Module):
     """akamaster/pytorch_resnet_cifar10 resnet.py BasicBlock. Option A: x[:, :, ::2, ::2] padded
     with planes//4 zero channels on each side; option B: 1x1 conv + BN named `shortcut`."""
 
-    def __init__(self, cin, planes, stride, option):
+    def __init__(self, cin, planes, stride, option, survival=None):
         super().__init__()
         nn = torch.nn
+        # Stochastic depth: the residual branch survives a training mini-batch with this
+        # probability (one draw per batch, as the paper) and is scaled by it in evaluation.
+        self.survival = survival
         self.conv1, self.bn1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False), nn.BatchNorm2d(planes)
         self.conv2, self.bn2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False), nn.BatchNorm2d(planes)
         self.pad = None
@@ -231,11 +234,15 @@ class CifarBasicBlock(torch.nn.Module):
                 self.shortcut = nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
 
     def forward(self, x):
-        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
         if self.pad is not None:
             sc = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad), "constant", 0)
         else:
             sc = self.shortcut(x)
+        if self.survival is not None and self.training and torch.rand(()) >= self.survival:
+            return F.relu(sc)
+        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        if self.survival is not None and not self.training:
+            out = out * self.survival
         return F.relu(out + sc)
 
 
@@ -243,15 +250,18 @@ class CifarResNet(torch.nn.Module):
     """akamaster ResNet for CIFAR: conv 3->16, BN, ReLU, three stages (16, 32, 64) of n basic
     blocks, global average pool, `linear`."""
 
-    def __init__(self, depth, option="A", num_classes=10):
+    def __init__(self, depth, option="A", num_classes=10, survival_last=None):
         super().__init__()
         n = (depth - 2) // 6
+        # Stochastic depth's linear decay: block l of L survives with 1 - l/L (1 - p_L).
+        survival = (lambda l: 1 - l / (3 * n) * (1 - survival_last)) if survival_last else (lambda l: None)
         self.conv1, self.bn1 = torch.nn.Conv2d(3, 16, 3, 1, 1, bias=False), torch.nn.BatchNorm2d(16)
         cin, stages = 16, []
         for planes, stride in ((16, 1), (32, 2), (64, 2)):
             blocks = []
             for i in range(n):
-                blocks.append(CifarBasicBlock(cin, planes, stride if i == 0 else 1, option))
+                blocks.append(CifarBasicBlock(cin, planes, stride if i == 0 else 1, option,
+                                              survival(len(stages) * n + i + 1)))
                 cin = planes
             stages.append(torch.nn.Sequential(*blocks))
         self.layer1, self.layer2, self.layer3 = stages

@@ -54,6 +54,8 @@ def side_of(name: str) -> int:
     """The side of the square input the variant's fixture uses."""
     if name in CIFAR_RESNET or name in CIFAR_WRN or name in CIFAR_PREACT or name in CIFAR_DENSENET:
         return 32
+    if name in COURSE:
+        return COURSE[name]
     return SIDE.get(name) or TIMM.get(name, (None, 224))[1]
 # timm models: variant -> (timm name, input size).
 # (At 224×224 they take torchvision's input; at other sides, timm's eval transform of the image.)
@@ -80,7 +82,17 @@ CIFAR_DENSENET = {"densenet40_k12": (40, 12, False), "densenet100_k12": (100, 12
 # CIFAR ResNets (akamaster layout): variant -> (depth, shortcut option).
 CIFAR_RESNET = {"resnet20": (20, "A"), "resnet32": (32, "A"), "resnet44": (44, "A"),
                 "resnet56": (56, "A"), "resnet110": (110, "A"), "resnet1202": (1202, "A"),
-                "resnet20_option_b": (20, "B")}
+                "resnet20_option_b": (20, "B"),
+                # Stochastic depth (Huang et al. 2016), linear decay to p_L = 0.5: evaluation
+                # scales each residual branch by its survival probability.
+                "resnet20_stochastic_depth": (20, "A", 10, 0.5)}
+# The course's other networks (scripts/course_models.py): variant -> input side. Their fixtures
+# are written beside the CIFAR ones; the 28×28 ones take the one-channel input.
+COURSE = {"nin_cifar10": 32, "nin_fashion": 28, "bilinear_vgg16": 448, "highway_cnn": 28,
+          **{f"{kind}_fc{depth}": 28 for kind in ("plain", "highway") for depth in (10, 20, 50)}}
+GREY = {name for name, side in COURSE.items() if side == 28}
+MNIST_IMAGES = SHARED / "mnist" / "t10k-images-idx3-ubyte.gz"
+FASHION_NORM = (0.2860, 0.3530)
 CIFAR_IMAGES = SHARED / "cifar10" / "test_batch_first1017_images.u8"
 # WRN's own CIFAR-10 normalisation (official code), of pixels / 255.
 CIFAR_MEAN = [125.3 / 255, 123.0 / 255, 113.9 / 255]
@@ -158,6 +170,31 @@ def inputs(size: int) -> tuple[torch.Tensor, bool]:
     return torch.stack([noise[0], img]), True
 
 
+def inputs_448() -> tuple[torch.Tensor, bool]:
+    """Batch of 2 at 448x448 (the bilinear CNN's side): seeded noise, then the real image
+    resized to 512 and centre-cropped to 448, ImageNet-normalised."""
+    gen = torch.Generator().manual_seed(1448)
+    noise = torch.randn(2, 3, 448, 448, generator=gen)
+    if not REAL_IMAGE.exists():
+        return noise, False
+    from PIL import Image
+    from torchvision import transforms as T
+
+    tf = T.Compose([T.Resize(512), T.CenterCrop(448), T.ToTensor(),
+                    T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    return torch.stack([noise[0], tf(Image.open(REAL_IMAGE).convert("RGB"))]), True
+
+
+def course_input(name: str, out: Path) -> tuple[torch.Tensor, bool]:
+    """The input a course network's fixture takes, as main() wrote it to `out`."""
+    side = COURSE[name]
+    channels = 1 if name in GREY else 3
+    stem = f"input-1x{side}" if name in GREY else f"input-{side}"
+    meta = json.loads((out / f"{stem}.json").read_text())
+    real = meta.get("real", meta.get("cifar_image_0"))
+    return read_f32(out / f"{stem}.f32", (2, channels, side, side)), bool(real)
+
+
 def cifar_inputs() -> tuple[torch.Tensor, bool]:
     """Batch of 2 at 32x32: seeded noise, then CIFAR-10 test image 0 (or noise)."""
     gen = torch.Generator().manual_seed(4321)
@@ -167,6 +204,20 @@ def cifar_inputs() -> tuple[torch.Tensor, bool]:
     img = torch.tensor(list(CIFAR_IMAGES.read_bytes()[: 3 * 32 * 32]), dtype=torch.float32)
     img = img.view(3, 32, 32) / 255
     img = (img - torch.tensor(CIFAR_MEAN).view(3, 1, 1)) / torch.tensor(CIFAR_STD).view(3, 1, 1)
+    return torch.stack([noise[0], img]), True
+
+
+def grey_inputs() -> tuple[torch.Tensor, bool]:
+    """Batch of 2 at 1x28x28: seeded noise, then MNIST test image 0 (or noise), normalised with
+    Fashion-MNIST's statistics as nin_fashion's input."""
+    import gzip
+
+    gen = torch.Generator().manual_seed(4322)
+    noise = torch.randn(2, 1, 28, 28, generator=gen)
+    if not MNIST_IMAGES.exists():
+        return noise, False
+    raw = gzip.decompress(MNIST_IMAGES.read_bytes())[16:16 + 28 * 28]
+    img = (torch.tensor(list(raw), dtype=torch.float32).view(1, 28, 28) / 255 - FASHION_NORM[0]) / FASHION_NORM[1]
     return torch.stack([noise[0], img]), True
 
 
@@ -183,13 +234,24 @@ def cifar_fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
         model = forward
     else:
         torch.manual_seed(seed_of(name))
-        if name in CIFAR_PREACT:
+        if name in COURSE:
+            from course_models import NETWORKS
+
+            model = NETWORKS[name]()
+            if name == "bilinear_vgg16":
+                # L2-normalised features of 262,144 values give logits of 0.005 under
+                # nn.Linear's default weights; scaled, they are of order 1, so that the
+                # tolerance (1e-4 of the largest logit, at least 1e-4) is a relative one.
+                model.fc.weight.data.mul_(1000.0)
+        elif name in CIFAR_PREACT:
             model = PreActResNet(*CIFAR_PREACT[name])
         elif name in CIFAR_RESNET:
             model = CifarResNet(*CIFAR_RESNET[name])
         else:
             model = DenseNet(*CIFAR_DENSENET[name])
-        randomise_batchnorm(model, torch.Generator().manual_seed(seed_of(name) + 1), 32)
+        if name not in COURSE:
+            randomise_batchnorm(model, torch.Generator().manual_seed(seed_of(name) + 1), 32)
+        model.eval()
         logits = model(x)
         params = model.state_dict()
     d = out / name
@@ -421,7 +483,7 @@ HEAVY = ["resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d", "resne
          "wide_resnet50_2", "wide_resnet101_2", "alexnet", "vgg11", "vgg13", "vgg16", "vgg19",
          "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "densenet161", "densenet201",
          "wrn_28_10", "densenet_bc190_k40", "inception_v3", "seresnet50", "seresnext50_32x4d",
-         "inception_v4", "inception_resnet_v2", "legacy_senet154"]
+         "inception_v4", "inception_resnet_v2", "legacy_senet154", "bilinear_vgg16"]
 
 # One variant of every family, exported to ONNX both ways (see onnx_fixtures).
 ONNX_VARIANTS = ["resnet18", "resnext50_32x4d", "wide_resnet50_2", "alexnet", "vgg11_bn",
@@ -439,6 +501,10 @@ def reference_model(name: str) -> torch.nn.Module:
         from cifar_models import CifarResNet
 
         return CifarResNet(*CIFAR_RESNET[name])
+    if name in COURSE:
+        from course_models import NETWORKS
+
+        return NETWORKS[name]()
     if name in CIFAR_PREACT:
         from cifar_models import PreActResNet
 
@@ -545,7 +611,10 @@ def extras_only(out: Path, names: list[str]) -> None:
             if name == "googlenet":
                 model.aux1 = model.aux2 = None
         size = side_of(name)
-        x = read_f32(out / f"input-{size}.f32", (2, 3, size, size))
+        if name in COURSE:
+            x, _ = course_input(name, out)
+        else:
+            x = read_f32(out / f"input-{size}.f32", (2, 3, size, size))
         write_extras(name, d, model, x)
         print(f"{name}: extras written", flush=True)
 
@@ -555,7 +624,9 @@ def add_only(out: Path, names: list[str], cifar: dict) -> None:
     real = json.loads((out / "input-224.json").read_text())["real_image"] is not None
     real_c = json.loads((out / "input-32.json").read_text())["cifar_image_0"]
     for name in names:
-        if name in cifar:
+        if name in COURSE:
+            cifar_fixture(name, out, *course_input(name, out))
+        elif name in cifar:
             cifar_fixture(name, out, read_f32(out / "input-32.f32", (2, 3, 32, 32)), real_c)
         else:
             size = side_of(name)
@@ -566,7 +637,7 @@ def add_only(out: Path, names: list[str], cifar: dict) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
-    cifar = {**CIFAR_RESNET, **CIFAR_WRN, **CIFAR_PREACT, **CIFAR_DENSENET}
+    cifar = {**CIFAR_RESNET, **CIFAR_WRN, **CIFAR_PREACT, **CIFAR_DENSENET, **COURSE}
     ap.add_argument("variants", nargs="*", default=VARIANTS + list(TIMM) + list(cifar))
     ap.add_argument("--extras", action="store_true", help="only embedding.f32/features.json")
     ap.add_argument("--light", action="store_true", help="all but the HEAVY variants")
@@ -601,6 +672,12 @@ def main() -> None:
     xc, real_c = cifar_inputs()
     write_f32(args.out / "input-32.f32", xc)
     (args.out / "input-32.json").write_text(json.dumps({"shape": list(xc.shape), "cifar_image_0": real_c}))
+    xg, real_g = grey_inputs()
+    write_f32(args.out / "input-1x28.f32", xg)
+    (args.out / "input-1x28.json").write_text(json.dumps({"shape": list(xg.shape), "real": real_g}))
+    x448, real_448 = inputs_448()
+    write_f32(args.out / "input-448.f32", x448)
+    (args.out / "input-448.json").write_text(json.dumps({"shape": list(x448.shape), "real": real_448}))
     # One input per side: timm's transform of the first variant at that side (Xception's at 299).
     for size in sorted({s for _, s in TIMM.values() if s != 224}):
         timm_name = next(t for t, s in TIMM.values() if s == size)
@@ -609,7 +686,9 @@ def main() -> None:
         (args.out / f"input-{size}.json").write_text(json.dumps({"shape": list(xt.shape), "timm_transform": timm_name}))
     preprocess_fixtures(args.out)
     for name in args.variants:
-        if name in cifar:
+        if name in COURSE:
+            cifar_fixture(name, args.out, *course_input(name, args.out))
+        elif name in cifar:
             cifar_fixture(name, args.out, xc, real_c)
         elif name in TIMM and TIMM[name][1] != 224:
             size = TIMM[name][1]

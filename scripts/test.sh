@@ -25,7 +25,7 @@ if [ "$fast" = 0 ]; then
   if [ "${ZOO_REQUIRE_SHARED:-0}" = 1 ] && [ ! -d "$shared" ]; then
     echo "ZOO_REQUIRE_SHARED=1 but $shared is absent" >&2; exit 1
   fi
-  want=$(cat scripts/reference.py scripts/cifar_models.py scripts/requirements.txt | sha256sum | cut -d' ' -f1)
+  want=$(cat scripts/reference.py scripts/cifar_models.py scripts/course_models.py scripts/requirements.txt | sha256sum | cut -d' ' -f1)
   [ -d "$shared/imagenet-val10" ] && want="$want+shared"
   if [ "$(cat "$fixtures/.zoo-stamp" 2>/dev/null)" != "$want" ]; then
     echo "== writing parity fixtures to $fixtures"

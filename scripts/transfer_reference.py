@@ -25,10 +25,12 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
 from cifar_models import CifarResNet  # noqa: E402
+from course_models import NETWORKS  # noqa: E402
 from reference import Fyh620LeNet  # noqa: E402
 
 MASK = (1 << 64) - 1
 MNIST_NORM = ([0.1307], [0.3081])
+FASHION_NORM = ([0.2860], [0.3530])
 IMAGENET_NORM = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
 
 
@@ -81,11 +83,12 @@ def split(folder, name):
     return read_idx(find("images", 3)), read_idx(find("labels", 1)).astype(np.int64)
 
 
-def preprocess(images, rgb):
-    """burn_zoo's Preprocess for the model: MNIST normalisation at 28×28, or, for the CIFAR
-    network, PIL's convert("RGB"), bilinear resize to 32×32 and ImageNet normalisation."""
+def preprocess(images, rgb, grey_norm=MNIST_NORM):
+    """burn_zoo's Preprocess for the model: the grey model's normalisation at 28×28, or, for
+    the CIFAR network, PIL's convert("RGB"), bilinear resize to 32×32 and ImageNet
+    normalisation."""
     if not rgb:
-        mean, std = MNIST_NORM
+        mean, std = grey_norm
         return ((images.astype(np.float32) / 255.0 - mean[0]) / std[0])[:, None], [-mean[0] / std[0]]
     mean, std = (np.asarray(v, np.float32)[:, None, None] for v in IMAGENET_NORM)
     out = np.empty((len(images), 3, 32, 32), np.float32)
@@ -107,8 +110,11 @@ def first_per_class(x, y, n):
 def build(args):
     if args.model == "lenet5_fyh620":
         model, head = Fyh620LeNet(), "fc3"
+    elif args.model in NETWORKS:
+        model = NETWORKS[args.model](args.classes)
+        head = "fc" if hasattr(model, "fc") else "classifier"
     else:
-        model, head = CifarResNet(20, "A"), "linear"
+        model, head = CifarResNet(20, "A", survival_last=args.stochastic_depth), "linear"
     if args.mode != "scratch":
         state = torch.load(args.weights, map_location="cpu", weights_only=False)
         state = state.get("state_dict", state)
@@ -130,7 +136,8 @@ def evaluate(model, x, y):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", choices=["lenet5_fyh620", "resnet20"], required=True)
+    p.add_argument("--model", choices=["lenet5_fyh620", "resnet20", *NETWORKS], required=True)
+    p.add_argument("--stochastic-depth", type=float, help="resnet20's p_L")
     p.add_argument("--weights")
     p.add_argument("--mode", choices=["linear-probe", "full", "scratch"], required=True)
     p.add_argument("--fashion", type=Path, required=True)
@@ -141,6 +148,7 @@ def main():
     p.add_argument("--lr", type=float, default=0.05)
     p.add_argument("--backbone-lr", type=float)
     p.add_argument("--weight-decay", type=float, default=5e-4)
+    p.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
     p.add_argument("--pad", type=int)
     p.add_argument("--flip", type=int)
     p.add_argument("--seed", type=int, default=0)
@@ -157,8 +165,9 @@ def main():
 
     train_x, train_y = first_per_class(*split(args.fashion, "train"), args.per_class)
     test_x, test_y = split(args.fashion, "t10k")
-    train_x, fill = preprocess(train_x, rgb)
-    test_x, _ = preprocess(test_x, rgb)
+    grey_norm = FASHION_NORM if args.model in NETWORKS else MNIST_NORM
+    train_x, fill = preprocess(train_x, rgb, grey_norm)
+    test_x, _ = preprocess(test_x, rgb, grey_norm)
 
     model, head_name = build(args)
     if args.init_out:
@@ -174,7 +183,10 @@ def main():
         base = backbone_lr if args.mode == "full" else args.lr
         groups = [{"params": backbone, "base": base},
                   {"params": list(head.parameters()), "base": args.lr}]
-    optim = torch.optim.SGD(groups, lr=args.lr, momentum=0.9, weight_decay=args.weight_decay)
+    if args.optimizer == "sgd":
+        optim = torch.optim.SGD(groups, lr=args.lr, momentum=0.9, weight_decay=args.weight_decay)
+    else:  # zoo finetune's AdamW: β (0.9, 0.999), ε 1e-8, decoupled weight decay
+        optim = torch.optim.AdamW(groups, lr=args.lr, eps=1e-8, weight_decay=args.weight_decay)
     batches = math.ceil(len(train_x) / args.batch)
     total = args.epochs * batches
     history = []

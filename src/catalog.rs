@@ -19,6 +19,9 @@ pub static FAMILIES: &[&[VariantSpec]] = &[
     zoo_mobilenet::VARIANTS,
     zoo_squeezenet::VARIANTS,
     zoo_senet::VARIANTS,
+    zoo_nin::VARIANTS,
+    zoo_bilinear::VARIANTS,
+    zoo_highway::VARIANTS,
 ];
 
 /// Every variant in the zoo.

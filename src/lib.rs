@@ -14,11 +14,13 @@ pub use catalog::{FAMILIES, UnknownModel, create, variant, variants};
 pub use pipeline::{Pipeline, Prediction, Preprocess, open};
 pub use pretrained::{PretrainedError, pretrained, pretrained_as};
 pub use zoo_alexnet as alexnet;
+pub use zoo_bilinear as bilinear;
 pub use zoo_blocks as blocks;
 pub use zoo_blocks::Fuse;
 pub use zoo_blocks::engine::{set_threads, threads};
 pub use zoo_densenet as densenet;
 pub use zoo_googlenet as googlenet;
+pub use zoo_highway as highway;
 pub use zoo_hub as hub;
 pub use zoo_inception as inception;
 pub use zoo_lenet as lenet;
@@ -28,6 +30,7 @@ pub use zoo_model::{
     Classifier, FeatureInfo, InputSpec, Labels, ModelError, ModelObject, Reference, Stages,
     VariantSpec,
 };
+pub use zoo_nin as nin;
 pub use zoo_resnet as resnet;
 pub use zoo_resnext as resnext;
 pub use zoo_senet as senet;

@@ -216,8 +216,8 @@ pub fn open(
 
 /// [`open`] for a weights file with another number of classes than the variant's reference
 /// (a fine-tuned head: `zoo convert --num-classes N --skip '^fc\.'`). A file that `zoo
-/// finetune` wrote needs no `num_classes`: its record beside it (`model.json`) gives the count
-/// and the class names. Otherwise outputs are named by index unless they are the variant's
+/// finetune` wrote needs no `num_classes`: its record beside it (`model.json`) gives the count,
+/// the class names and the stochastic depth it was trained with. Otherwise outputs are named by index unless they are the variant's
 /// label set.
 pub fn open_with_classes(
     name: &str,
@@ -231,7 +231,12 @@ pub fn open_with_classes(
         .filter(|p| p.is_file())
         .and_then(|f| Recorded::beside(f, spec.name));
     let num_classes = num_classes.or(record.as_ref().map(|r| r.classes));
-    let (model, entry) = load_named(spec, weights, num_classes, device)?;
+    let (mut model, entry) = load_named(spec, weights, num_classes, device)?;
+    // Stochastic depth scales each residual branch in evaluation: a network trained with it
+    // is that network only with its survival probabilities.
+    if let Some(last) = record.as_ref().and_then(|r| r.stochastic_depth) {
+        model.set_stochastic_depth(last)?;
+    }
     let weights = match (weights, entry) {
         (Some(w), _) => w.to_string(),
         (None, Some(e)) => e.id.clone(),
@@ -247,11 +252,12 @@ pub fn open_with_classes(
     Ok(pipeline)
 }
 
-/// What `zoo finetune` recorded beside a weights file of `model`: its head's classes and, for
-/// an ImageFolder, their names.
+/// What `zoo finetune` recorded beside a weights file of `model`: its head's classes, for an
+/// ImageFolder their names, and the stochastic depth it trained with.
 struct Recorded {
     classes: usize,
     names: Vec<String>,
+    stochastic_depth: Option<f64>,
 }
 
 impl Recorded {
@@ -268,7 +274,12 @@ impl Recorded {
             .and_then(|c| c.as_array())
             .and_then(|c| c.iter().map(|v| v.as_str().map(str::to_string)).collect())
             .unwrap_or_default();
-        Some(Self { classes, names })
+        let stochastic_depth = settings.get("stochastic_depth").and_then(|p| p.as_f64());
+        Some(Self {
+            classes,
+            names,
+            stochastic_depth,
+        })
     }
 }
 

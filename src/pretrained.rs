@@ -21,6 +21,9 @@ pub enum PretrainedError {
     /// No variant of that name.
     #[error(transparent)]
     Unknown(#[from] crate::UnknownModel),
+    /// The model cannot be configured as asked (stochastic depth on a family without it).
+    #[error(transparent)]
+    Model(#[from] zoo_model::ModelError),
     /// [`pretrained_as`] was asked for another type than the variant's.
     #[error("{id} is not a {expected}")]
     Type {

@@ -27,6 +27,7 @@ fn settings(model: &str, weights: Option<&Path>, mode: Mode, epochs: usize) -> S
         weight_decay: 5e-4,
         augment: Augment { pad: 4, flip: true },
         seed: 3,
+        stochastic_depth: None,
     }
 }
 
@@ -268,6 +269,42 @@ fn a_network_from_scratch_learns_new_classes() {
         outcome.history.last().unwrap().loss < first.loss / 2.0,
         "{:?}",
         outcome.history
+    );
+}
+
+/// Stochastic depth is part of the trained network: evaluation scales each residual branch by
+/// its survival probability, so `zoo eval` (through the record beside the file) must build the
+/// network with it to reproduce the run's figure, and without it gives other logits.
+#[test]
+fn a_network_trained_with_stochastic_depth_is_evaluated_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    bars(&dir.path().join("train"), 64, 3);
+    bars(&dir.path().join("val"), 32, 4);
+    let prep = finetune::preprocess(variant("resnet20").unwrap());
+    let train = Samples::read(&dir.path().join("train"), "train", &prep).unwrap();
+    let val = Samples::read(&dir.path().join("val"), "t10k", &prep).unwrap();
+    let s = Settings {
+        classes: 2,
+        stochastic_depth: Some(0.5),
+        ..settings("resnet20", None, Mode::Scratch, 2)
+    };
+    let out = dir.path().join("sd.bpk");
+    let outcome = finetune::run(&s, &train, Some(&val), &out, false, |_| {}).unwrap();
+    let device = Device::default();
+    let open = |record: serde_json::Value| {
+        std::fs::write(out.with_extension("json"), record.to_string()).unwrap();
+        burn_zoo::pipeline::open("resnet20", Some(out.to_str().unwrap()), &device).unwrap()
+    };
+    let with = open(serde_json::json!({
+        "settings": { "model": "resnet20", "classes": 2, "stochastic_depth": 0.5 },
+    }));
+    assert_eq!(finetune::accuracy(&*with.model, &val), outcome.correct);
+    let without = open(serde_json::json!({ "settings": { "model": "resnet20", "classes": 2 } }));
+    let x = val.batch(&[0, 1, 2], &device);
+    assert_ne!(
+        with.model.forward(x.clone()).into_data(),
+        without.model.forward(x).into_data(),
+        "the survival probabilities must change evaluation"
     );
 }
 

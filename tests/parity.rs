@@ -11,7 +11,7 @@ mod common;
 
 use burn::tensor::{Device, Tensor};
 use burn_zoo::{Classifier, Fuse, ImportOptions, variant};
-use common::{compare, fixture, floored, input, read_f32, report, to_vec};
+use common::{compare, fixture, floored, input, input_with, read_f32, report, to_vec};
 
 /// Builds the model under test.
 type Builder = Box<dyn Fn(&Device) -> Box<dyn Classifier>>;
@@ -19,6 +19,7 @@ type Builder = Box<dyn Fn(&Device) -> Box<dyn Classifier>>;
 /// What a parity check needs of a model: how to build it and the reference's figures.
 struct Target {
     params: usize,
+    channels: usize,
     input_size: usize,
     classes: usize,
     build: Builder,
@@ -30,6 +31,7 @@ fn parity(name: &str) {
         name,
         Target {
             params: v.params,
+            channels: v.input.channels,
             input_size: v.input.size,
             classes: v.classes,
             build: Box::new(move |d| v.build(v.classes, d)),
@@ -171,7 +173,7 @@ fn check(name: &str, v: Target) {
         "reference parameter count"
     );
 
-    let x = input(v.input_size, &device);
+    let x = input_with(v.channels, v.input_size, &device);
     let reference = read_f32(&dir.join("logits.f32"));
     let bpk = std::env::temp_dir().join(format!("zoo-parity-{name}-{}.bpk", std::process::id()));
     let mut failures = Vec::new();
@@ -234,7 +236,9 @@ fn fused_parity(
         || (name.starts_with("vgg") && !name.ends_with("_bn"))
         || name == "densenet40_k12"
         || name == "densenet100_k12"
-        || name.starts_with("squeezenet");
+        || ["squeezenet", "nin_", "bilinear_", "plain_", "highway_"]
+            .iter()
+            .any(|p| name.starts_with(p));
     assert_eq!(
         logits == unfused,
         nothing_to_fold,
@@ -285,7 +289,7 @@ fn every_variant_has_a_parity_test() {
         let mut ours: Vec<&str> = PARITY
             .iter()
             .copied()
-            .chain(["resnet20_option_b"])
+            .chain(["resnet20_option_b", "resnet20_stochastic_depth"])
             .collect();
         ours.sort();
         assert_eq!(
@@ -307,6 +311,8 @@ parity_tests! {
     resnet20 resnet32 resnet44 resnet56 resnet110 resnet1202
     preact_resnet110 preact_resnet164 preact_resnet1001
     densenet40_k12 densenet100_k12 densenet_bc100_k12 densenet_bc250_k24 densenet_bc190_k40
+    nin_cifar10 nin_fashion bilinear_vgg16
+    plain_fc10 plain_fc20 plain_fc50 highway_fc10 highway_fc20 highway_fc50 highway_cnn
 }
 
 /// The CIFAR ResNet with option-B (projection) shortcuts, which the catalogue does not name.
@@ -318,12 +324,36 @@ fn resnet20_option_b() {
         "resnet20_option_b",
         Target {
             params: 272_474,
+            channels: 3,
             input_size: 32,
             classes: 10,
             build: Box::new(|d| {
                 Box::new(
                     CifarResNetConfig::new(20, 10)
                         .with_shortcut(ShortcutKind::Projection)
+                        .init(d),
+                )
+            }),
+        },
+    );
+}
+
+/// ResNet-20 with stochastic depth (p_L = 0.5) in evaluation: every residual branch scaled by
+/// its survival probability, as the paper and scripts/cifar_models.py.
+#[test]
+fn resnet20_stochastic_depth() {
+    use burn_zoo::resnet::CifarResNetConfig;
+    check(
+        "resnet20_stochastic_depth",
+        Target {
+            params: 269_722,
+            channels: 3,
+            input_size: 32,
+            classes: 10,
+            build: Box::new(|d| {
+                Box::new(
+                    CifarResNetConfig::new(20, 10)
+                        .with_stochastic_depth(0.5)
                         .init(d),
                 )
             }),

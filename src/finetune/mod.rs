@@ -110,6 +110,10 @@ pub struct Settings {
     pub augment: Augment,
     /// Seeds initialisation, shuffling, augmentation and dropout.
     pub seed: u64,
+    /// Stochastic depth's last survival probability p_L (`Classifier::set_stochastic_depth`):
+    /// residual branches are dropped while training and scaled in evaluation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stochastic_depth: Option<f64>,
 }
 
 /// Why a run stopped.
@@ -369,7 +373,7 @@ pub fn run(
         checkpoint::commit(&root, &files, &state)?;
     }
     let evaluated = val.unwrap_or(train);
-    let correct = evaluate_file(spec, settings.classes, out, evaluated)?;
+    let correct = evaluate_file(spec, settings, out, evaluated)?;
     let best_epoch = history.iter().rposition(|r| r.best).map_or(0, |i| i + 1);
     Ok(Outcome {
         history,
@@ -392,6 +396,20 @@ fn percent(correct: usize, n: usize) -> f64 {
 
 /// The network at the start of a run: pretrained with a new head, or freshly initialised.
 fn build(
+    settings: &Settings,
+    spec: &'static VariantSpec,
+    device: &Device,
+) -> Result<Box<dyn Classifier>, FinetuneError> {
+    let mut model = initial(settings, spec, device)?;
+    if let Some(last) = settings.stochastic_depth {
+        model
+            .set_stochastic_depth(last)
+            .map_err(|e| FinetuneError::Invalid(e.to_string()))?;
+    }
+    Ok(model)
+}
+
+fn initial(
     settings: &Settings,
     spec: &'static VariantSpec,
     device: &Device,
@@ -531,18 +549,24 @@ pub fn accuracy(model: &dyn Classifier, set: &Samples) -> usize {
         .sum()
 }
 
-/// The saved file evaluated as `zoo eval` evaluates it: loaded into a fresh network, BatchNorm
+/// The saved file evaluated as `zoo eval` evaluates it: loaded into a fresh network (with the
+/// run's stochastic depth, as the record beside the file gives it to `zoo eval`), BatchNorm
 /// folded.
 fn evaluate_file(
     spec: &'static VariantSpec,
-    classes: usize,
+    settings: &Settings,
     file: &Path,
     set: &Samples,
 ) -> Result<usize, FinetuneError> {
     let device = Device::default();
     let entry = zoo_hub::find(spec.name).ok();
-    let (model, _) =
-        for_file(spec, entry, classes, &device).load(file, &ImportOptions::default())?;
+    let (mut model, _) =
+        for_file(spec, entry, settings.classes, &device).load(file, &ImportOptions::default())?;
+    if let Some(last) = settings.stochastic_depth {
+        model
+            .set_stochastic_depth(last)
+            .map_err(|e| FinetuneError::Invalid(e.to_string()))?;
+    }
     let pipeline = Pipeline::new(spec, model, entry, file.display().to_string());
     Ok(accuracy(&*pipeline.model, set))
 }

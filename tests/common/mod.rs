@@ -84,9 +84,18 @@ pub fn json(path: &PathBuf) -> serde_json::Value {
 
 /// The fixed input batch that the reference logits were computed from.
 pub fn input(size: usize, device: &Device) -> Tensor<4> {
-    let data = read_f32(&fixtures().join(format!("input-{size}.f32")));
-    let n = data.len() / (3 * size * size);
-    Tensor::from_data(TensorData::new(data, [n, 3, size, size]), device)
+    input_with(3, size, device)
+}
+
+/// The fixtures' input batch with `channels` channels (`input-1x28.f32` for one channel).
+pub fn input_with(channels: usize, size: usize, device: &Device) -> Tensor<4> {
+    let file = match channels {
+        3 => format!("input-{size}.f32"),
+        c => format!("input-{c}x{size}.f32"),
+    };
+    let data = read_f32(&fixtures().join(file));
+    let n = data.len() / (channels * size * size);
+    Tensor::from_data(TensorData::new(data, [n, channels, size, size]), device)
 }
 
 /// The result of comparing logits with a reference.

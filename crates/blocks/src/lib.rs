@@ -27,9 +27,12 @@
 
 #![warn(missing_docs)]
 
+pub mod bilinear;
 pub mod conv;
+pub mod depth;
 pub mod engine;
 pub mod head;
+pub mod highway;
 pub mod norm;
 pub mod preact;
 pub mod preprocess;
@@ -39,10 +42,13 @@ pub mod separable;
 pub mod sequential;
 pub mod shortcut;
 
+pub use bilinear::{BilinearHead, bilinear_pool};
 pub use burn;
 pub use conv::{ConvBn, ConvInit, ConvSpec, batch_norm, conv1x1, conv2d, conv3x3};
+pub use depth::{StochasticDepth, linear_decay};
 pub use engine::conv_fused;
 pub use head::{global_avg_pool, linear, linear_dims, linear_normal, reset_conv1x1, reset_linear};
+pub use highway::{GATE_BIAS, HighwayConv, HighwayLinear, he_linear};
 pub use norm::{BatchNorm, Fuse, fold};
 pub use preact::{PreActBlock, PreActBottleneck, PreActUnit};
 pub use preprocess::{

@@ -8,6 +8,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::conv::{ConvBn, batch_norm, conv1x1, conv3x3};
+use crate::depth::{Branch, StochasticDepth};
 use crate::engine::conv_fused;
 use crate::norm::{BatchNorm, Fuse, fold};
 use crate::se::SqueezeExcite;
@@ -124,6 +125,8 @@ pub struct BasicBlock {
     pub se: Option<SqueezeExcite>,
     /// The shortcut's layer where the block changes shape; identity otherwise.
     pub downsample: Option<Shortcut>,
+    /// Stochastic depth, when the network was built with it.
+    pub depth: Option<StochasticDepth>,
 }
 
 impl BasicBlock {
@@ -141,14 +144,19 @@ impl BasicBlock {
             bn2: batch_norm(cfg.planes, BN_EPS, device),
             se: cfg.squeeze_excite(device),
             downsample: cfg.downsample(device),
+            depth: None,
         }
     }
 
-    /// `relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`.
+    /// `relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`; with stochastic depth the
+    /// branch is dropped or scaled ([`StochasticDepth::branch`]).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let identity = shortcut(&self.downsample, x.clone());
+        let Branch::Scaled(scale) = branch(&self.depth, &x) else {
+            return relu(identity);
+        };
         let out = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
-        last(&self.conv2, &self.bn2, &self.se, out, identity)
+        last(&self.conv2, &self.bn2, &self.se, scale, out, identity)
     }
 }
 
@@ -171,6 +179,8 @@ pub struct Bottleneck {
     pub se: Option<SqueezeExcite>,
     /// The shortcut's layer where the block changes shape; identity otherwise.
     pub downsample: Option<Shortcut>,
+    /// Stochastic depth, when the network was built with it.
+    pub depth: Option<StochasticDepth>,
 }
 
 impl Bottleneck {
@@ -186,31 +196,49 @@ impl Bottleneck {
             bn3: batch_norm(out, BN_EPS, device),
             se: cfg.squeeze_excite(device),
             downsample: cfg.downsample(device),
+            depth: None,
         }
     }
 
     /// 1×1-3×3-1×1 with BN and ReLU, plus the shortcut, then ReLU.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let identity = shortcut(&self.downsample, x.clone());
+        let Branch::Scaled(scale) = branch(&self.depth, &x) else {
+            return relu(identity);
+        };
         let out = conv_fused(&self.conv1, Some(&self.bn1), x, None, true);
         let out = conv_fused(&self.conv2, Some(&self.bn2), out, None, true);
-        last(&self.conv3, &self.bn3, &self.se, out, identity)
+        last(&self.conv3, &self.bn3, &self.se, scale, out, identity)
     }
 }
 
-/// The block's last convolution and BN, the SE gate if any, the sum and the ReLU (one fused
-/// call without SE).
+/// The block's last convolution and BN, the SE gate if any, stochastic depth's scale, the sum
+/// and the ReLU (one fused call without SE or scale).
 fn last(
     conv: &Conv2d,
     bn: &BatchNorm,
     se: &Option<SqueezeExcite>,
+    scale: f64,
     x: Tensor<4>,
     identity: Tensor<4>,
 ) -> Tensor<4> {
-    match se {
-        None => conv_fused(conv, Some(bn), x, Some(identity), true),
-        Some(se) => relu(se.forward(conv_fused(conv, Some(bn), x, None, false)) + identity),
+    if se.is_none() && scale == 1.0 {
+        return conv_fused(conv, Some(bn), x, Some(identity), true);
     }
+    let mut out = conv_fused(conv, Some(bn), x, None, false);
+    if let Some(se) = se {
+        out = se.forward(out);
+    }
+    if scale != 1.0 {
+        out = out * scale;
+    }
+    relu(out + identity)
+}
+
+/// The residual branch's fate for this mini-batch: always run at scale 1 without stochastic
+/// depth.
+fn branch(depth: &Option<StochasticDepth>, x: &Tensor<4>) -> Branch {
+    depth.as_ref().map_or(Branch::Scaled(1.0), |d| d.branch(x))
 }
 
 fn shortcut(downsample: &Option<Shortcut>, x: Tensor<4>) -> Tensor<4> {
@@ -234,6 +262,16 @@ pub enum Block {
 }
 
 impl Block {
+    /// Gives the block stochastic depth with this survival probability (see
+    /// [`StochasticDepth`]).
+    pub fn set_survival(&mut self, survival: f64) {
+        let depth = Some(StochasticDepth::new(survival));
+        match self {
+            Block::Basic(b) => b.depth = depth,
+            Block::Bottleneck(b) => b.depth = depth,
+        }
+    }
+
     /// Runs whichever block this is.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {

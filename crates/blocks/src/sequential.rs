@@ -6,7 +6,7 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::nn::activation::Relu6;
 use burn::nn::conv::Conv2d;
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig, LocalResponseNorm, PaddingConfig2d, Relu};
 use burn::tensor::Tensor;
 
@@ -29,6 +29,10 @@ pub enum Layer {
     Relu(Relu),
     /// `nn.MaxPool2d`.
     MaxPool(MaxPool2d),
+    /// `nn.AvgPool2d` (padding counted in the average, as PyTorch's default).
+    AvgPool(AvgPool2d),
+    /// `nn.Dropout`: the identity at inference and on a device without autodiff.
+    Dropout(Dropout),
     /// `nn.LocalResponseNorm` (the AlexNet paper's).
     LocalResponseNorm(LocalResponseNorm),
     /// `nn.ReLU6`, min(max(x, 0), 6) (MobileNet-v2).
@@ -43,6 +47,23 @@ impl Layer {
         Layer::MaxPool(max_pool(kernel, stride, padding, false))
     }
 
+    /// `nn.AvgPool2d(kernel, stride, padding)`: floor rounding, padding counted.
+    pub fn avg_pool(kernel: usize, stride: usize, padding: usize) -> Self {
+        Layer::AvgPool(
+            AvgPool2dConfig::new([kernel, kernel])
+                .with_strides([stride, stride])
+                .with_padding(PaddingConfig2d::Explicit(
+                    padding, padding, padding, padding,
+                ))
+                .init(),
+        )
+    }
+
+    /// `nn.Dropout(p)`.
+    pub fn dropout(p: f64) -> Self {
+        Layer::Dropout(DropoutConfig::new(p).init())
+    }
+
     /// Applies this one layer; [`sequential`] fuses conv-BN-ReLU runs instead.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
@@ -51,6 +72,8 @@ impl Layer {
             Layer::BatchNorm(m) => m.forward(x),
             Layer::Relu(m) => m.forward(x),
             Layer::MaxPool(m) => crate::engine::max_pool(m, x),
+            Layer::AvgPool(m) => crate::engine::avg_pool(m, x),
+            Layer::Dropout(m) => m.forward(x),
             Layer::LocalResponseNorm(m) => m.forward(x),
             Layer::Relu6(m) => m.forward(x),
             Layer::Seq(layers) => sequential(layers, x),
@@ -73,6 +96,7 @@ impl Layer {
             Layer::Conv(m) => m.stride[0],
             Layer::SeparableConv(m) => m.conv1.stride[0],
             Layer::MaxPool(m) => m.stride[0],
+            Layer::AvgPool(m) => m.stride[0],
             Layer::Seq(layers) => layers.iter().map(Layer::stride).product(),
             _ => 1,
         }

@@ -62,6 +62,10 @@ pub struct Args {
     pub per_class: Option<usize>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Stochastic depth (CIFAR ResNets): the last block's survival probability p_L, decaying
+    /// linearly from 1 over the blocks (the paper's 0.5).
+    #[arg(long, value_name = "P_L")]
+    pub stochastic_depth: Option<f64>,
     /// Continue the interrupted run whose checkpoint is OUT.ckpt.
     #[arg(long)]
     pub resume: bool,
@@ -107,6 +111,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             flip: args.flip.unwrap_or(standard.flip),
         },
         seed: args.seed,
+        stochastic_depth: args.stochastic_depth,
     };
     eprintln!(
         "preprocessing: {prep}; augmentation: {:?}",

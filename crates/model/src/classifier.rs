@@ -30,6 +30,15 @@ pub enum ModelError {
         /// How many stages the model has.
         count: usize,
     },
+    /// The model has no residual blocks stochastic depth applies to.
+    #[error("{model} has no stochastic depth (the CIFAR ResNets have it)")]
+    NoStochasticDepth {
+        /// The variant's name.
+        model: String,
+    },
+    /// A survival probability outside (0, 1].
+    #[error("stochastic depth's last survival probability must be in (0, 1], got {0}")]
+    Survival(f64),
 }
 
 /// A classifier's output layer: a linear layer on the pooled features (almost every family), or
@@ -149,6 +158,15 @@ pub trait Classifier: ModelObject + Debug + Send {
         let mut collected = Stages::new(stages);
         self.run_stages(x, &mut collected);
         Ok(collected.into_maps())
+    }
+
+    /// Stochastic depth (Huang et al. 2016) with survival probabilities decaying linearly to
+    /// `last` over the residual blocks, for the families that have it.
+    fn set_stochastic_depth(&mut self, last: f64) -> Result<(), ModelError> {
+        let _ = last;
+        Err(ModelError::NoStochasticDepth {
+            model: self.name().to_string(),
+        })
     }
 
     /// Replaces the output layer by a freshly initialised one with `num_classes` outputs

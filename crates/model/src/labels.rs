@@ -13,6 +13,9 @@ pub enum Labels {
     Mnist,
     /// Fashion-MNIST.
     FashionMnist,
+    /// CUB-200-2011's 200 bird species, named by index: the zoo ships no CUB weights, and a
+    /// fine-tuned model's record names its own classes.
+    Cub200,
 }
 
 static IMAGENET: LazyLock<Vec<&'static str>> =
@@ -30,6 +33,12 @@ const CIFAR10: [&str; 10] = [
     "ship",
     "truck",
 ];
+
+static INDICES_200: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    (0..200)
+        .map(|i| &*Box::leak(i.to_string().into_boxed_str()))
+        .collect()
+});
 
 const MNIST: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
@@ -55,6 +64,7 @@ impl Labels {
             Self::Cifar10 => &CIFAR10,
             Self::Mnist => &MNIST,
             Self::FashionMnist => &FASHION_MNIST_CLASSES,
+            Self::Cub200 => &INDICES_200,
         }
     }
 
@@ -65,6 +75,7 @@ impl Labels {
             Self::Cifar10 => "CIFAR-10",
             Self::Mnist => "MNIST",
             Self::FashionMnist => "Fashion-MNIST",
+            Self::Cub200 => "CUB-200-2011",
         }
     }
 }
@@ -80,5 +91,7 @@ mod tests {
         assert_eq!(Labels::ImageNet1k.names()[999], "toilet tissue");
         assert_eq!(Labels::Cifar10.names()[3], "cat");
         assert_eq!(Labels::FashionMnist.names()[9], "ankle boot");
+        assert_eq!(Labels::Cub200.names().len(), 200);
+        assert_eq!(Labels::Cub200.names()[199], "199");
     }
 }

@@ -32,5 +32,5 @@ pub mod train;
 pub use classifier::{Classifier, Head, HeadMut, ModelError, ModelObject};
 pub use features::{FeatureInfo, Stages};
 pub use labels::{FASHION_MNIST_CLASSES, Labels};
-pub use sequential::SequentialNet;
+pub use sequential::{SequentialNet, run_stages, stage_ends, stage_info};
 pub use spec::{Builder, CIFAR_MEAN, CIFAR_STD, Embedded, InputSpec, Reference, VariantSpec};

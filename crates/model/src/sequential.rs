@@ -52,21 +52,47 @@ impl SequentialNet {
             .rposition(|l| matches!(l, HeadLayer::Linear(_)))
             .expect("a classifier has a linear layer")
     }
+}
 
-    /// Indices into `features` where stages end: the layer before each max-pool, and the last
-    /// layer (timm's VGG feature_info), with channels and reduction there.
-    fn stage_ends(&self) -> Vec<(usize, usize, usize)> {
-        let (mut channels, mut reduction) = (3, 1);
-        let mut ends = Vec::new();
-        for (i, layer) in self.features.iter().enumerate() {
-            channels = layer.out_channels().unwrap_or(channels);
-            reduction *= layer.stride();
-            let before_pool = matches!(self.features.get(i + 1), Some(Layer::MaxPool(_)));
-            if before_pool || i + 1 == self.features.len() {
-                ends.push((i, channels, reduction));
-            }
+/// Where the stages of a `features` stack end: the entry before each pooling layer (max or
+/// average) and the last entry (timm's VGG feature_info), with the channels and the reduction
+/// there. `Layer::out_channels` gives the channels, so a stack starting with pooling would
+/// report 0.
+pub fn stage_ends(features: &[Layer]) -> Vec<(usize, usize, usize)> {
+    let (mut channels, mut reduction) = (0, 1);
+    let mut ends = Vec::new();
+    for (i, layer) in features.iter().enumerate() {
+        channels = layer.out_channels().unwrap_or(channels);
+        reduction *= layer.stride();
+        let before_pool = matches!(
+            features.get(i + 1),
+            Some(Layer::MaxPool(_) | Layer::AvgPool(_))
+        );
+        if before_pool || i + 1 == features.len() {
+            ends.push((i, channels, reduction));
         }
-        ends
+    }
+    ends
+}
+
+/// [`Classifier::feature_info`] of a `features` stack: its [`stage_ends`], named
+/// `features.{index}`.
+pub fn stage_info(features: &[Layer]) -> Vec<FeatureInfo> {
+    stage_ends(features)
+        .into_iter()
+        .map(|(i, c, r)| FeatureInfo::new(format!("features.{i}"), c, r))
+        .collect()
+}
+
+/// [`Classifier::run_stages`] of a `features` stack: runs it stage by stage, offering each.
+pub fn run_stages(features: &[Layer], mut x: Tensor<4>, stages: &mut Stages) {
+    let mut start = 0;
+    for (stage, (end, _, _)) in stage_ends(features).into_iter().enumerate() {
+        x = sequential(&features[start..=end], x);
+        start = end + 1;
+        if !stages.offer(stage, &x) {
+            return;
+        }
     }
 }
 
@@ -103,21 +129,11 @@ impl Classifier for SequentialNet {
     }
 
     fn feature_info(&self) -> Vec<FeatureInfo> {
-        self.stage_ends()
-            .into_iter()
-            .map(|(i, c, r)| FeatureInfo::new(format!("features.{i}"), c, r))
-            .collect()
+        stage_info(&self.features)
     }
 
-    fn run_stages(&self, mut x: Tensor<4>, stages: &mut Stages) {
-        let mut start = 0;
-        for (stage, (end, _, _)) in self.stage_ends().into_iter().enumerate() {
-            x = sequential(&self.features[start..=end], x);
-            start = end + 1;
-            if !stages.offer(stage, &x) {
-                return;
-            }
-        }
+    fn run_stages(&self, x: Tensor<4>, stages: &mut Stages) {
+        run_stages(&self.features, x, stages)
     }
 }
 

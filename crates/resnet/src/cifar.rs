@@ -9,8 +9,10 @@ use burn::nn::conv::Conv2d;
 use burn::tensor::{Device, Tensor};
 use zoo_blocks::conv_fused;
 use zoo_blocks::norm::{BatchNorm, Fuse, fold};
-use zoo_blocks::{Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv3x3, linear};
-use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, Stages};
+use zoo_blocks::{
+    Block, BlockConfig, BlockKind, ShortcutKind, batch_norm, conv3x3, linear, linear_decay,
+};
+use zoo_model::{Classifier, FeatureInfo, Head, HeadMut, ModelError, Stages};
 use zoo_weights::{KeyMap, ZooModel};
 
 /// The akamaster option-B shortcut is an `nn.Sequential(conv, bn)` named `shortcut`.
@@ -30,6 +32,9 @@ pub struct CifarResNetConfig {
     pub shortcut: ShortcutKind,
     /// Number of output logits.
     pub num_classes: usize,
+    /// Stochastic depth's p_L, the last block's survival probability (`None`: every block
+    /// always runs).
+    pub stochastic_depth: Option<f64>,
 }
 
 impl CifarResNetConfig {
@@ -44,12 +49,22 @@ impl CifarResNetConfig {
             depth,
             shortcut: ShortcutKind::ZeroPad,
             num_classes,
+            stochastic_depth: None,
         }
     }
 
     /// Chooses the shortcut option.
     pub fn with_shortcut(mut self, shortcut: ShortcutKind) -> Self {
         self.shortcut = shortcut;
+        self
+    }
+
+    /// Stochastic depth (Huang et al. 2016) with the paper's linear decay of the survival
+    /// probability from 1 to `last` (the paper's p_L = 0.5) over the blocks. Training drops
+    /// each block's branch for a mini-batch with probability 1 − p_l; evaluation runs every
+    /// branch scaled by p_l.
+    pub fn with_stochastic_depth(mut self, last: f64) -> Self {
+        self.stochastic_depth = Some(last);
         self
     }
 
@@ -66,7 +81,7 @@ impl CifarResNetConfig {
             shortcut: self.shortcut,
             se: false,
         };
-        CifarResNet {
+        let mut model = CifarResNet {
             conv1: conv3x3(3, 16, 1, 1, device),
             bn1: batch_norm(16, 1e-5, device),
             layer1: block(16, 16, 1).stage(n, device),
@@ -74,7 +89,11 @@ impl CifarResNetConfig {
             layer3: block(32, 64, 2).stage(n, device),
             linear: linear(64, self.num_classes, device),
             variant: self.name.clone(),
+        };
+        if let Some(last) = self.stochastic_depth {
+            model.set_stochastic_depth(last);
         }
+        model
     }
 }
 
@@ -104,6 +123,18 @@ impl CifarResNet {
         Classifier::forward(self, x)
     }
 
+    /// Gives block l of L (from 1, in order) the survival probability 1 − l/L (1 − `last`).
+    ///
+    /// # Panics
+    /// Unless `last` is in (0, 1].
+    pub fn set_stochastic_depth(&mut self, last: f64) {
+        let blocks = [&mut self.layer1, &mut self.layer2, &mut self.layer3];
+        let total: usize = blocks.iter().map(|l| l.len()).sum();
+        for (l, block) in blocks.into_iter().flatten().enumerate() {
+            block.set_survival(linear_decay(l + 1, total, last));
+        }
+    }
+
     fn layers(&self) -> [&Vec<Block>; 3] {
         [&self.layer1, &self.layer2, &self.layer3]
     }
@@ -120,6 +151,14 @@ impl Classifier for CifarResNet {
 
     fn head(&self) -> Head<'_> {
         Head::Linear(&self.linear)
+    }
+
+    fn set_stochastic_depth(&mut self, last: f64) -> Result<(), ModelError> {
+        if !(last > 0.0 && last <= 1.0) {
+            return Err(ModelError::Survival(last));
+        }
+        CifarResNet::set_stochastic_depth(self, last);
+        Ok(())
     }
 
     fn head_mut(&mut self) -> HeadMut<'_> {

@@ -20,7 +20,7 @@ use zoo_model::VariantSpec;
 
 use burn::nn::Relu;
 use burn::tensor::Device;
-use zoo_blocks::{ConvSpec, HeadLayer, Layer, batch_norm, linear_normal};
+use zoo_blocks::{ConvSpec, HeadLayer, Layer, linear_normal};
 
 /// A 3×3 convolution of this many output channels, or (`M`) a 2×2 max-pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,22 +83,7 @@ impl VggConfig {
 
     /// Builds the network, initialised as torchvision's: `[n, 3, 224, 224]` → logits.
     pub fn init(&self, device: &Device) -> Vgg {
-        let mut features = Vec::new();
-        let mut c_in = 3;
-        for entry in self.layers {
-            match *entry {
-                Entry::M => features.push(Layer::max_pool(2, 2, 0)),
-                Entry::Conv(c) => {
-                    let conv = ConvSpec::new(c_in, c, 3).padding(1).bias(true);
-                    features.push(Layer::Conv(conv.build(device)));
-                    if self.batch_norm {
-                        features.push(Layer::BatchNorm(batch_norm(c, 1e-5, device)));
-                    }
-                    features.push(Layer::Relu(Relu::new()));
-                    c_in = c;
-                }
-            }
-        }
+        let (features, c_in) = features(self.layers, self.batch_norm, device);
         let classifier = vec![
             HeadLayer::Linear(linear_normal(c_in * 7 * 7, 4096, 0.01, device)),
             HeadLayer::Relu(Relu::new()),
@@ -110,6 +95,28 @@ impl VggConfig {
         ];
         SequentialNet::new(&self.name, features, [7, 7], classifier)
     }
+}
+
+/// torchvision's `features` for a configuration, initialised as torchvision's, and its output
+/// channels.
+pub fn features(layers: &[Entry], batch_norm: bool, device: &Device) -> (Vec<Layer>, usize) {
+    let mut features = Vec::new();
+    let mut c_in = 3;
+    for entry in layers {
+        match *entry {
+            Entry::M => features.push(Layer::max_pool(2, 2, 0)),
+            Entry::Conv(c) => {
+                let conv = ConvSpec::new(c_in, c, 3).padding(1).bias(true);
+                features.push(Layer::Conv(conv.build(device)));
+                if batch_norm {
+                    features.push(Layer::BatchNorm(zoo_blocks::batch_norm(c, 1e-5, device)));
+                }
+                features.push(Layer::Relu(Relu::new()));
+                c_in = c;
+            }
+        }
+    }
+    (features, c_in)
 }
 
 /// VGG has AlexNet's layout (torchvision's two classes differ only in their layers).
