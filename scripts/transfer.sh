@@ -47,7 +47,7 @@ if [ "$ci" = 1 ]; then
     "lenet5_fyh620 $lenet 100 full 10 0.05"
     "lenet5_fyh620 $lenet 100 scratch 10 0.05"
     "resnet20 $resnet 100 linear-probe 3 0.05"
-    "nin_fashion - 100 scratch 5 0.001 - adamw"
+    "nin_fashion - 100 scratch 5 0.05"
     "resnet20 - 50 scratch 2 0.05 0.5"
     "plain_fc10 - 100 scratch 5 0.01"
     "highway_fc50 - 100 scratch 5 0.01"
