@@ -181,3 +181,52 @@ for _depth in (10, 20, 50):
     NETWORKS[f"plain_fc{_depth}"] = lambda n=10, d=_depth: FcNet(False, d, n)
     NETWORKS[f"highway_fc{_depth}"] = lambda n=10, d=_depth: FcNet(True, d, n)
 NETWORKS["highway_cnn"] = HighwayCnn
+
+
+# DCGAN (Radford et al. 2015) at 28×28, as crates/dcgan: every weight N(0, 0.02²), no biases
+# before a BatchNorm, the generator's 5×5 stride-2 transposed convolutions doubling the side
+# (padding 2, output padding 1), the discriminator's last maps flattened into `fc`.
+INIT_STD = 0.02
+
+
+def _normal_(module):
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, INIT_STD)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
+class Generator(nn.Module):
+    def __init__(self, latent=100, channels=1, side=28, width=64):
+        super().__init__()
+        up = lambda c_in, c_out: nn.ConvTranspose2d(c_in, c_out, 5, 2, 2, output_padding=1, bias=False)
+        self.project = nn.ConvTranspose2d(latent, 2 * width, side // 4, bias=False)
+        self.project_bn = nn.BatchNorm2d(2 * width)
+        self.up1 = up(2 * width, width)
+        self.up1_bn = nn.BatchNorm2d(width)
+        self.up2 = up(width, channels)
+        _normal_(self)
+
+    def forward(self, z):
+        x = F.relu(self.project_bn(self.project(z)))
+        x = F.relu(self.up1_bn(self.up1(x)))
+        return torch.tanh(self.up2(x))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, num_classes=1, channels=1, side=28, width=64):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, width, 5, 2, 2, bias=False)
+        self.conv2 = nn.Conv2d(width, 2 * width, 5, 2, 2, bias=False)
+        self.bn2 = nn.BatchNorm2d(2 * width)
+        self.fc = nn.Linear(2 * width * (side // 4) ** 2, num_classes)
+        _normal_(self)
+
+    def forward(self, x, embed=False):
+        x = F.leaky_relu(self.conv1(x), 0.2)
+        x = F.leaky_relu(self.bn2(self.conv2(x)), 0.2).flatten(1)
+        return x if embed else self.fc(x)
+
+
+NETWORKS["dcgan_discriminator"] = Discriminator

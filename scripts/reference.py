@@ -89,6 +89,7 @@ CIFAR_RESNET = {"resnet20": (20, "A"), "resnet32": (32, "A"), "resnet44": (44, "
 # The course's other networks (scripts/course_models.py): variant -> input side. Their fixtures
 # are written beside the CIFAR ones; the 28×28 ones take the one-channel input.
 COURSE = {"nin_cifar10": 32, "nin_fashion": 28, "bilinear_vgg16": 448, "highway_cnn": 28,
+          "dcgan_discriminator": 28,
           **{f"{kind}_fc{depth}": 28 for kind in ("plain", "highway") for depth in (10, 20, 50)}}
 GREY = {name for name, side in COURSE.items() if side == 28}
 MNIST_IMAGES = SHARED / "mnist" / "t10k-images-idx3-ubyte.gz"

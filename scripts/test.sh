@@ -28,23 +28,31 @@ if [ "$fast" = 0 ]; then
   want=$(cat scripts/reference.py scripts/cifar_models.py scripts/course_models.py scripts/requirements.txt | sha256sum | cut -d' ' -f1)
   [ -d "$shared/imagenet-val10" ] && want="$want+shared"
   if [ "$(cat "$fixtures/.zoo-stamp" 2>/dev/null)" != "$want" ]; then
-    echo "== writing parity fixtures to $fixtures"
+    echo "== [+${SECONDS} s] writing parity fixtures to $fixtures"
     rm -rf "$fixtures"
     ZOO_SHARED="$shared" "$venv/bin/python" scripts/reference.py --out "$fixtures" --light
     echo "$want" > "$fixtures/.zoo-stamp"
   fi
-  # The training-step references (tests/training.rs), remade when their script changes.
-  want_training=$(cat scripts/training_reference.py scripts/cifar_models.py scripts/requirements.txt | sha256sum | cut -d' ' -f1)
-  if [ "$(cat "$fixtures/training/.zoo-stamp" 2>/dev/null)" != "$want_training" ]; then
-    echo "== writing the training-step references to $fixtures/training"
-    rm -rf "$fixtures/training"
-    "$venv/bin/python" scripts/training_reference.py --out "$fixtures/training"
-    echo "$want_training" > "$fixtures/training/.zoo-stamp"
-  fi
+  # A reference folder of its own, remade when the script that writes it (or its models) changes.
+  references() { # FOLDER WHAT SCRIPT MODELS OPTION: runs SCRIPT OPTION $fixtures/FOLDER
+    local dir="$fixtures/$1" what=$2 script=$3 models=$4 option=$5 want
+    want=$(cat "$script" "$models" scripts/requirements.txt | sha256sum | cut -d' ' -f1)
+    if [ "$(cat "$dir/.zoo-stamp" 2>/dev/null)" != "$want" ]; then
+      echo "== [+${SECONDS} s] writing $what to $dir"
+      rm -rf "$dir"
+      "$venv/bin/python" "$script" "$option" "$dir"
+      echo "$want" > "$dir/.zoo-stamp"
+    fi
+  }
+  # The training-step references (tests/training.rs) and the DCGAN ones (tests/gan.rs).
+  references training "the training-step references" scripts/training_reference.py \
+    scripts/cifar_models.py --out
+  references gan "the DCGAN references" scripts/gan_reference.py scripts/course_models.py \
+    --fixtures
   read -r -a heavy <<< "$("$venv/bin/python" scripts/reference.py --heavy)"
   add_fixture() { # writes a heavy variant's fixture unless it is there
     [ -e "$fixtures/$1/meta.json" ] && return 0
-    echo "== writing the $1 fixture"
+    echo "== [+${SECONDS} s] writing the $1 fixture"
     ZOO_SHARED="$shared" "$venv/bin/python" scripts/reference.py --out "$fixtures" --add "$1"
   }
   # The committed registry must be what the pinned torchvision/timm publish.
@@ -73,15 +81,36 @@ else
   # Everything but the heavy variants' own tests, then each of those beside its fixture alone.
   skips=()
   for name in "${heavy[@]}"; do skips+=(--skip "$name"); done
+  echo "== [+${SECONDS} s] cargo test, all but the heavy variants"
   cargo test --release --workspace --no-fail-fast -- --exact "${skips[@]}" || status=$?
+  # Each heavy fixture is written (Python, in the background) while the one before it is
+  # tested, so that the two cores overlap; at most two are on the disk at once.
+  echo "== [+${SECONDS} s] the heavy variants, one at a time"
+  kept=()
   for name in "${heavy[@]}"; do
-    kept=0; [ -e "$fixtures/$name/meta.json" ] && kept=1
-    add_fixture "$name"
-    cargo test --release --test parity --test onnx -- --exact "$name" || status=$?
-    [ "$kept" = 1 ] || rm -rf "${fixtures:?}/$name"
+    if [ -e "$fixtures/$name/meta.json" ]; then kept+=(1); else kept+=(0); fi
   done
+  logs=$(mktemp -d)
+  writer() { add_fixture "$1" > "$logs/$1" 2>&1; }
+  pid=""
+  if [ ${#heavy[@]} -gt 0 ]; then writer "${heavy[0]}" & pid=$!; fi
+  for i in "${!heavy[@]}"; do
+    name=${heavy[$i]}
+    written=0; wait "$pid" || written=$?
+    cat "$logs/$name"
+    next=$((i + 1))
+    if [ "$next" -lt ${#heavy[@]} ]; then writer "${heavy[$next]}" & pid=$!; fi
+    if [ "$written" = 0 ]; then
+      cargo test --release --test parity --test onnx -- --exact "$name" || status=$?
+    else
+      echo "writing the $name fixture failed (status $written)" >&2; status=1
+    fi
+    [ "${kept[$i]}" = 1 ] || rm -rf "${fixtures:?}/$name"
+  done
+  rm -rf "$logs"
 fi
 
+echo "== [+${SECONDS} s] tests done"
 if [ -s "$report" ]; then
   echo
   echo "== measured figures"

@@ -18,14 +18,7 @@ for arg in "$@"; do
   if [ "$arg" = --ci ]; then ci=1; else only=$arg; fi
 done
 
-fashion="${ZOO_FASHION:-/usr/share/datasets/fashion-mnist}"
-if [ ! -e "$fashion/train-images-idx3-ubyte.gz" ] && [ "$(id -u)" = 0 ] && [ -z "${ZOO_FASHION:-}" ]; then
-  echo "== installing dataset-fashion-mnist"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist > /dev/null ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist > /dev/null; }
-fi
-[ -e "$fashion/train-images-idx3-ubyte.gz" ] ||
-  { echo "$fashion has no Fashion-MNIST training set (apt install dataset-fashion-mnist)" >&2; exit 1; }
+source scripts/fashion.sh
 shared="${ZOO_SHARED:-$PWD/../shared/data}"
 lenet="$shared/lenet-fyh620/fyh620_lenet.pth"
 resnet="$shared/cifar10-resnet/resnet20-12fca82f.th"
@@ -69,14 +62,6 @@ else
     runs+=("plain_fc$depth - 1000 scratch 10 0.01" "highway_fc$depth - 1000 scratch 10 0.01")
   done
 fi
-
-timed() { # writes "wall cpu" seconds of the command to $1, its stdout to $2, stderr to $1.log
-  local times=$1 stdout=$2 TIMEFORMAT='%R %U %S'; shift 2
-  if ! { time "$@" > "$stdout" 2> "$times.log"; } 2> "$times.t"; then
-    tail -5 "$times.log" >&2; return 1
-  fi
-  awk '{print $1, $2 + $3}' "$times.t" > "$times"; rm -f "$times.t"
-}
 
 for run in "${runs[@]}"; do
   read -r model weights n mode epochs lr sd opt <<< "$run"

@@ -22,6 +22,7 @@ pub static FAMILIES: &[&[VariantSpec]] = &[
     zoo_nin::VARIANTS,
     zoo_bilinear::VARIANTS,
     zoo_highway::VARIANTS,
+    zoo_dcgan::VARIANTS,
 ];
 
 /// Every variant in the zoo.

@@ -18,6 +18,7 @@ pub use zoo_bilinear as bilinear;
 pub use zoo_blocks as blocks;
 pub use zoo_blocks::Fuse;
 pub use zoo_blocks::engine::{set_threads, threads};
+pub use zoo_dcgan as dcgan;
 pub use zoo_densenet as densenet;
 pub use zoo_googlenet as googlenet;
 pub use zoo_highway as highway;

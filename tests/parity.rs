@@ -313,6 +313,7 @@ parity_tests! {
     densenet40_k12 densenet100_k12 densenet_bc100_k12 densenet_bc250_k24 densenet_bc190_k40
     nin_cifar10 nin_fashion bilinear_vgg16
     plain_fc10 plain_fc20 plain_fc50 highway_fc10 highway_fc20 highway_fc50 highway_cnn
+    dcgan_discriminator
 }
 
 /// The CIFAR ResNet with option-B (projection) shortcuts, which the catalogue does not name.

@@ -141,7 +141,19 @@ const GAP: u32 = 1;
 ///
 /// # Panics
 /// If `values` does not hold `n·c·h·w` numbers, or `colour` with `c ≠ 3`.
-pub fn tiles(values: &[f32], [n, c, h, w]: [usize; 4], colour: bool, scale: u32) -> RgbImage {
+pub fn tiles(values: &[f32], dims: [usize; 4], colour: bool, scale: u32) -> RgbImage {
+    tiles_in(values, dims, colour, scale, None)
+}
+
+/// [`tiles`] with every tile mapped from one fixed `(black, white)` range instead of its own
+/// (generated images, whose brightness is part of what they show).
+pub fn tiles_in(
+    values: &[f32],
+    [n, c, h, w]: [usize; 4],
+    colour: bool,
+    scale: u32,
+    range: Option<(f32, f32)>,
+) -> RgbImage {
     assert_eq!(
         values.len(),
         n * c * h * w,
@@ -163,11 +175,12 @@ pub fn tiles(values: &[f32], [n, c, h, w]: [usize; 4], colour: bool, scale: u32)
         Rgb([255, 255, 255]),
     );
     for (t, tile) in values.chunks_exact(per).enumerate() {
-        let (lo, hi) = tile
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| {
-                (l.min(v), h.max(v))
-            });
+        let (lo, hi) = range.unwrap_or_else(|| {
+            tile.iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| {
+                    (l.min(v), h.max(v))
+                })
+        });
         let k = if hi > lo { 255.0 / (hi - lo) } else { 0.0 };
         let level = |v: f32| ((v - lo) * k).round().clamp(0.0, 255.0) as u8;
         let (x0, y0) = (

@@ -2,7 +2,7 @@
 //!
 //! Everything that two families would otherwise write twice lives here: convolutions with
 //! torchvision's initialisation, conv + BatchNorm pairs, the residual blocks of ResNet, ResNeXt
-//! and Wide-ResNet, separable convolutions, `nn.Sequential` stand-ins, classifier heads and
+//! and Wide-ResNet, separable and transposed convolutions, `nn.Sequential` stand-ins, classifier heads and
 //! ImageNet normalisation. Image decoding and preprocessing live in `zoo-vision`.
 //!
 //! ```
@@ -29,6 +29,7 @@
 
 pub mod bilinear;
 pub mod conv;
+pub mod deconv;
 pub mod depth;
 pub mod engine;
 pub mod head;
@@ -45,6 +46,7 @@ pub mod shortcut;
 pub use bilinear::{BilinearHead, bilinear_pool};
 pub use burn;
 pub use conv::{ConvBn, ConvInit, ConvSpec, batch_norm, conv1x1, conv2d, conv3x3};
+pub use deconv::DeconvSpec;
 pub use depth::{StochasticDepth, linear_decay};
 pub use engine::conv_fused;
 pub use head::{global_avg_pool, linear, linear_dims, linear_normal, reset_conv1x1, reset_linear};

@@ -17,6 +17,7 @@ mod classify;
 mod embed;
 mod eval;
 mod finetune;
+mod gan;
 mod info;
 mod out;
 mod preprocess;
@@ -27,7 +28,7 @@ mod viz;
 #[command(
     name = "zoo",
     version,
-    about = "Classic CNNs on Burn: classify, list, info, convert, eval, bench, finetune, train, viz"
+    about = "Classic CNNs on Burn: classify, list, info, convert, eval, bench, finetune, gan, train, viz"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -107,6 +108,10 @@ enum Command {
     /// Fine-tune a model on new classes (linear probe, full, or from scratch), with a
     /// checkpoint per epoch (`--resume`) and the best model saved in Burn's format.
     Finetune(finetune::Args),
+    /// DCGAN: train a generator and discriminator on 28×28 images (Fashion-MNIST), or score
+    /// generated images by the Fréchet distance of their LeNet-5 embeddings to the test set's.
+    #[command(subcommand)]
+    Gan(gan::What),
     /// Train LeNet-5 on Fashion-MNIST (Debian's dataset-fashion-mnist) or MNIST IDX files.
     Train {
         /// lenet5 (the paper's: tanh, average pooling) or lenet5_modern (ReLU, max pooling).
@@ -185,6 +190,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Info { model } => info::info(&model)?,
         Command::Eval(args) => eval::run(args)?,
         Command::Finetune(args) => finetune::run(args)?,
+        Command::Gan(what) => gan::run(what)?,
         Command::Bench(args) => bench::run(args)?,
         Command::BenchLayers(args) => bench_layers::run(args)?,
         Command::Convert {

@@ -44,6 +44,27 @@ pub struct Idx {
     pub data: Vec<u8>,
 }
 
+impl IdxError {
+    /// The two errors of one file: from an I/O error, and from a reason.
+    fn makers(
+        path: &Path,
+    ) -> (
+        impl Fn(std::io::Error) -> Self + Copy + '_,
+        impl Fn(String) -> Self + Copy + '_,
+    ) {
+        (
+            move |source| IdxError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+            move |reason| IdxError::Format {
+                path: path.to_path_buf(),
+                reason,
+            },
+        )
+    }
+}
+
 /// Deflate's largest expansion (a 258-byte match per two bits, about 1032:1): no honest
 /// gzip file inflates beyond its own size times this.
 const MAX_INFLATE_RATIO: u64 = 1032;
@@ -52,14 +73,7 @@ const MAX_INFLATE_RATIO: u64 = 1032;
 /// first and checked against what the file can hold, so a forged header costs no memory:
 /// at most what the (inflated) file really contains is ever allocated.
 pub fn read(path: &Path) -> Result<Idx, IdxError> {
-    let io = |source| IdxError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let format = |reason: String| IdxError::Format {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let (io, format) = IdxError::makers(path);
     // Checked before opening: opening a FIFO would block until a writer came.
     let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
@@ -130,6 +144,25 @@ pub fn read(path: &Path) -> Result<Idx, IdxError> {
         )));
     }
     Ok(Idx { dims, data })
+}
+
+/// Writes `data`, of shape `dims`, as an uncompressed IDX file of unsigned bytes (what
+/// [`read`] reads back), e.g. generated images as `[n, rows, cols]`.
+pub fn write(path: &Path, dims: &[usize], data: &[u8]) -> Result<(), IdxError> {
+    let (io, format) = IdxError::makers(path);
+    if dims.iter().product::<usize>() != data.len() || dims.is_empty() || dims.len() > 255 {
+        return Err(format(format!(
+            "{} values do not fill the shape {dims:?}",
+            data.len()
+        )));
+    }
+    let mut bytes = vec![0, 0, 8, dims.len() as u8];
+    for &d in dims {
+        let d = u32::try_from(d).map_err(|_| format(format!("dimension {d} over 2³²")))?;
+        bytes.extend(d.to_be_bytes());
+    }
+    bytes.extend_from_slice(data);
+    std::fs::write(path, bytes).map_err(io)
 }
 
 /// Images and labels of one split, e.g. MNIST's 10,000 test digits.
@@ -226,6 +259,25 @@ mod tests {
         let p = dir.join(name);
         std::fs::write(&p, bytes).unwrap();
         p
+    }
+
+    #[test]
+    fn writes_what_it_reads() {
+        let path = std::env::temp_dir().join(format!("zoo-idx-write-{}", std::process::id()));
+        super::write(&path, &[2, 1, 3], &[1, 2, 3, 4, 5, 6]).unwrap();
+        let idx = read(&path).unwrap();
+        assert_eq!(
+            (idx.dims, idx.data),
+            (vec![2, 1, 3], vec![1, 2, 3, 4, 5, 6])
+        );
+        let err = super::write(&path, &[2, 2], &[1, 2, 3])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("3 values do not fill the shape [2, 2]"),
+            "{err}"
+        );
+        std::fs::remove_file(path).unwrap();
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub enum Labels {
     /// CUB-200-2011's 200 bird species, named by index: the zoo ships no CUB weights, and a
     /// fine-tuned model's record names its own classes.
     Cub200,
+    /// One logit: how real an image looks (a GAN's discriminator, whose sigmoid is the
+    /// probability that the image is real rather than generated).
+    RealOrGenerated,
 }
 
 static IMAGENET: LazyLock<Vec<&'static str>> =
@@ -65,6 +68,7 @@ impl Labels {
             Self::Mnist => &MNIST,
             Self::FashionMnist => &FASHION_MNIST_CLASSES,
             Self::Cub200 => &INDICES_200,
+            Self::RealOrGenerated => &["real"],
         }
     }
 
@@ -76,6 +80,7 @@ impl Labels {
             Self::Mnist => "MNIST",
             Self::FashionMnist => "Fashion-MNIST",
             Self::Cub200 => "CUB-200-2011",
+            Self::RealOrGenerated => "real or generated",
         }
     }
 }
