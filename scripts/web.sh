@@ -58,8 +58,11 @@ served="$out/pkg/zoo_web_bg.wasm"
 echo "zoo_web.wasm: $raw bytes from rustc, $(stat -c %s "$served") served" \
   "($(gzip -9c "$served" | wc -c) gzipped)"
 cp web/index.html web/app.js web/style.css "$out/"
-cargo run --quiet --release -p zoo-web --example prepare -- \
-  "$shared" tests/data/fashion-mnist/samples "$out"
+# Built with the whole workspace's features, so that the release build the tests left serves it
+# (`-p zoo-web` alone selects other features of Burn and rebuilt it in release: about 8 of the
+# browser test's 17 minutes in a CI run here, the WebAssembly build being most of the rest).
+cargo build --quiet --release --workspace --example prepare
+"$CARGO_TARGET_DIR/release/examples/prepare" "$shared" tests/data/fashion-mnist/samples "$out"
 
 case "$mode" in
   serve)
