@@ -109,7 +109,7 @@ pub fn run(what: What) -> Result<(), Error> {
     match what {
         What::Train(args) => train_run(args),
         What::Score { images, data, grid } => {
-            let idx = read_images(&images)?;
+            let idx = read_images(&images, 2)?;
             if let Some(path) = grid {
                 write_grid(&idx.data[..idx.data.len().min(GRID * 784)], &path)?;
             }
@@ -128,13 +128,13 @@ fn test_dir(data: Option<PathBuf>) -> PathBuf {
     data.unwrap_or_else(|| PathBuf::from(FASHION_MNIST_DIR))
 }
 
-/// An IDX file of 28×28 images.
-fn read_images(path: &Path) -> Result<idx::Idx, Error> {
+/// An IDX file of at least `at_least` 28×28 images.
+fn read_images(path: &Path, at_least: usize) -> Result<idx::Idx, Error> {
     let idx = idx::read(path)?;
     match idx.dims[..] {
-        [n, 28, 28] if n >= 2 => Ok(idx),
+        [n, 28, 28] if n >= at_least => Ok(idx),
         _ => Err(format!(
-            "{}: images of shape {:?}; scoring needs at least two 28×28 images ([n, 28, 28])",
+            "{}: images of shape {:?}; this needs at least {at_least} 28×28 images ([n, 28, 28])",
             path.display(),
             idx.dims
         )
@@ -151,16 +151,7 @@ fn split_images(dir: &Path, split: &str, at_least: usize) -> Result<Vec<u8>, Err
         .map(|f| dir.join(f))
         .find(|p| p.exists())
         .ok_or_else(|| format!("no {base} file in {}", dir.display()))?;
-    let idx = idx::read(&path)?;
-    match idx.dims[..] {
-        [n, 28, 28] if n >= at_least => Ok(idx.data),
-        _ => Err(format!(
-            "{}: images of shape {:?}; the DCGAN needs at least {at_least} images of 28×28",
-            path.display(),
-            idx.dims
-        )
-        .into()),
-    }
+    Ok(read_images(&path, at_least)?.data)
 }
 
 /// The Fréchet distance between the LeNet-5 embeddings of `pixels` (28×28 bytes each) and
