@@ -10,13 +10,15 @@ torchvision way. The Rust parity tests (tests/parity.rs) load both files and com
 torchvision gives with `fc = Identity`), and for the families timm has, `features.json`: timm's
 `features_only` feature_info (module, channels, reduction) and each map's shape.
 
-Usage: scripts/reference.py [--out tests/fixtures] [--extras | --light | --add] [VARIANT ...]
-  --extras  only (re)write embedding.f32 and features.json of existing fixtures
-  --light   every variant but the HEAVY ones (with the shared inputs and the other fixtures)
-  --add     only the named variants' folders (and ONNX exports), beside an earlier run's inputs
-  --heavy   print the HEAVY variants and exit
-scripts/test.sh writes the light fixtures once and each heavy one just before its tests, then
-removes it: all of them together take about 19 GB.
+Usage: scripts/reference.py [--out tests/fixtures] [--extras | --light | --add | --add-each] [VARIANT ...]
+  --extras    only (re)write embedding.f32 and features.json of existing fixtures
+  --light     every variant but the HEAVY ones (with the shared inputs and the other fixtures)
+  --add       only the named variants' folders (and ONNX exports), beside an earlier run's inputs
+  --add-each  as --add, one folder at a time, each marked by VARIANT/.written, for a consumer
+              that tests and removes each in turn (at most two on the disk at once)
+  --heavy     print the HEAVY variants and exit
+scripts/test.sh writes the light fixtures once and each heavy one (--add-each, in the
+background) just before its tests, then removes it: all of them together take about 19 GB.
 """
 
 import argparse
@@ -25,6 +27,7 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import torch
@@ -635,6 +638,20 @@ def add_only(out: Path, names: list[str], cifar: dict) -> None:
     onnx_fixtures(out, [n for n in ONNX_VARIANTS if n in names])
 
 
+def add_each(out: Path, names: list[str], cifar: dict) -> None:
+    """Writes the named variants' folders one at a time, each marked by NAME/.written, for a
+    consumer (scripts/test.sh) that tests each in turn and removes it: a folder is written only
+    once the one written two before it is gone, so that at most two are on the disk at once."""
+    start = time.monotonic()
+    for i, name in enumerate(names):
+        while i >= 2 and (out / names[i - 2]).exists():
+            time.sleep(0.2)
+        begun = time.monotonic()
+        add_only(out, [name], cifar)
+        (out / name / ".written").touch()
+        print(f"== [+{begun - start:.0f} s] {name}: written in {time.monotonic() - begun:.1f} s", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures")
@@ -643,6 +660,8 @@ def main() -> None:
     ap.add_argument("--extras", action="store_true", help="only embedding.f32/features.json")
     ap.add_argument("--light", action="store_true", help="all but the HEAVY variants")
     ap.add_argument("--add", action="store_true", help="only the named variants' folders")
+    ap.add_argument("--add-each", action="store_true",
+                    help="as --add, one at a time for a consumer that removes each (scripts/test.sh)")
     ap.add_argument("--heavy", action="store_true", help="print the HEAVY variants")
     args = ap.parse_args()
     if args.heavy:
@@ -659,6 +678,8 @@ def main() -> None:
     (args.out / "variants.json").write_text(json.dumps(sorted(ap.get_default("variants"))))
     if args.add:
         return add_only(args.out, args.variants, cifar)
+    if args.add_each:
+        return add_each(args.out, args.variants, cifar)
     if args.extras:
         preprocess_fixtures(args.out)
         return extras_only(args.out, args.variants)

@@ -13,6 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+# Each step's start, in seconds since this script began; also appended to $ZOO_PHASES when
+# set (.ci/run prints that file at its end, where a CI log's tail shows it).
+step() {
+  echo "== [+${SECONDS} s] $*"
+  [ -z "${ZOO_PHASES:-}" ] || echo "$SECONDS s: $*" >> "$ZOO_PHASES"
+}
 
 fast=0
 if [ "${1:-}" = "--fast" ]; then fast=1; shift; fi
@@ -28,7 +34,7 @@ if [ "$fast" = 0 ]; then
   want=$(cat scripts/reference.py scripts/cifar_models.py scripts/course_models.py scripts/requirements.txt | sha256sum | cut -d' ' -f1)
   [ -d "$shared/imagenet-val10" ] && want="$want+shared"
   if [ "$(cat "$fixtures/.zoo-stamp" 2>/dev/null)" != "$want" ]; then
-    echo "== [+${SECONDS} s] writing parity fixtures to $fixtures"
+    step "writing parity fixtures to $fixtures"
     rm -rf "$fixtures"
     ZOO_SHARED="$shared" "$venv/bin/python" scripts/reference.py --out "$fixtures" --light
     echo "$want" > "$fixtures/.zoo-stamp"
@@ -38,7 +44,7 @@ if [ "$fast" = 0 ]; then
     local dir="$fixtures/$1" what=$2 script=$3 models=$4 option=$5 want
     want=$(cat "$script" "$models" scripts/requirements.txt | sha256sum | cut -d' ' -f1)
     if [ "$(cat "$dir/.zoo-stamp" 2>/dev/null)" != "$want" ]; then
-      echo "== [+${SECONDS} s] writing $what to $dir"
+      step "writing $what to $dir"
       rm -rf "$dir"
       "$venv/bin/python" "$script" "$option" "$dir"
       echo "$want" > "$dir/.zoo-stamp"
@@ -50,11 +56,11 @@ if [ "$fast" = 0 ]; then
   references gan "the DCGAN references" scripts/gan_reference.py scripts/course_models.py \
     --fixtures
   read -r -a heavy <<< "$("$venv/bin/python" scripts/reference.py --heavy)"
-  add_fixture() { # writes a heavy variant's fixture unless it is there
-    [ -e "$fixtures/$1/meta.json" ] && return 0
-    echo "== [+${SECONDS} s] writing the $1 fixture"
-    ZOO_SHARED="$shared" "$venv/bin/python" scripts/reference.py --out "$fixtures" --add "$1"
-  }
+  # The heavy variants' fixtures that are not on the disk already.
+  missing=()
+  for name in "${heavy[@]}"; do
+    [ -e "$fixtures/$name/meta.json" ] || missing+=("$name")
+  done
   # The committed registry must be what the pinned torchvision/timm publish.
   registry=$(mktemp)
   "$venv/bin/python" scripts/make_registry.py --out "$registry" > /dev/null
@@ -73,7 +79,10 @@ status=0
 if [ "$fast" = 1 ]; then
   cargo test --release --workspace --no-fail-fast "$@" || status=$?
 elif [ "${ZOO_HEAVY:-}" = keep ]; then
-  for name in "${heavy[@]}"; do add_fixture "$name"; done
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "writing the heavy variants' fixtures"
+    ZOO_SHARED="$shared" "$venv/bin/python" scripts/reference.py --out "$fixtures" --add "${missing[@]}"
+  fi
   cargo test --release --workspace --no-fail-fast "$@" || status=$?
 elif [ $# -gt 0 ]; then
   cargo test --release --workspace --no-fail-fast "$@" || status=$?
@@ -81,36 +90,47 @@ else
   # Everything but the heavy variants' own tests, then each of those beside its fixture alone.
   skips=()
   for name in "${heavy[@]}"; do skips+=(--skip "$name"); done
-  echo "== [+${SECONDS} s] cargo test, all but the heavy variants"
+  step "cargo test, all but the heavy variants"
   cargo test --release --workspace --no-fail-fast -- --exact "${skips[@]}" || status=$?
-  # Each heavy fixture is written (Python, in the background) while the one before it is
-  # tested, so that the two cores overlap; at most two are on the disk at once.
-  echo "== [+${SECONDS} s] the heavy variants, one at a time"
-  kept=()
+  # One Python process (in the background, so that the two cores overlap) writes the missing
+  # heavy fixtures in this order, each marked by NAME/.written, while the one before it is
+  # tested; it writes a fixture only once the one it wrote two before is removed, so at most
+  # two are on the disk at once. One process, not one per fixture: importing torch, torchvision
+  # and timm takes 5 to 9 s here.
+  step "the heavy variants, one at a time"
+  writer_log=$(mktemp)
+  writer=""
+  if [ ${#missing[@]} -gt 0 ]; then
+    ZOO_SHARED="$shared" "$venv/bin/python" scripts/reference.py --out "$fixtures" \
+      --add-each "${missing[@]}" > "$writer_log" 2>&1 &
+    writer=$!
+  fi
+  trap '[ -z "$writer" ] || kill "$writer" 2> /dev/null; rm -f "$report" "$writer_log"' EXIT
   for name in "${heavy[@]}"; do
-    if [ -e "$fixtures/$name/meta.json" ]; then kept+=(1); else kept+=(0); fi
-  done
-  logs=$(mktemp -d)
-  writer() { add_fixture "$1" > "$logs/$1" 2>&1; }
-  pid=""
-  if [ ${#heavy[@]} -gt 0 ]; then writer "${heavy[0]}" & pid=$!; fi
-  for i in "${!heavy[@]}"; do
-    name=${heavy[$i]}
-    written=0; wait "$pid" || written=$?
-    cat "$logs/$name"
-    next=$((i + 1))
-    if [ "$next" -lt ${#heavy[@]} ]; then writer "${heavy[$next]}" & pid=$!; fi
-    if [ "$written" = 0 ]; then
-      cargo test --release --test parity --test onnx -- --exact "$name" || status=$?
-    else
-      echo "writing the $name fixture failed (status $written)" >&2; status=1
+    fresh=0
+    [[ " ${missing[*]} " != *" $name "* ]] || fresh=1
+    if [ "$fresh" = 1 ]; then
+      while [ ! -e "$fixtures/$name/.written" ] && kill -0 "$writer" 2> /dev/null; do
+        sleep 0.2
+      done
+      if [ ! -e "$fixtures/$name/.written" ]; then
+        cat "$writer_log"
+        echo "writing the $name fixture failed" >&2; status=1; break
+      fi
     fi
-    [ "${kept[$i]}" = 1 ] || rm -rf "${fixtures:?}/$name"
+    step "$name"
+    cargo test --release --test parity --test onnx -- --exact "$name" || status=$?
+    [ "$fresh" = 0 ] || rm -rf "${fixtures:?}/$name"
   done
-  rm -rf "$logs"
+  if [ -n "$writer" ]; then
+    wait "$writer" || { echo "writing the heavy fixtures failed" >&2; status=1; }
+    writer=""
+  fi
+  echo "== the heavy fixtures' writer said:"
+  cat "$writer_log"
 fi
 
-echo "== [+${SECONDS} s] tests done"
+step "tests done"
 if [ -s "$report" ]; then
   echo
   echo "== measured figures"

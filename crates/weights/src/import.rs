@@ -6,8 +6,7 @@ use std::path::Path;
 use burn::module::Module;
 use burn_store::burn_pack::Tensor as PackTensor;
 use burn_store::{
-    BurnToPyTorchAdapter, BurnpackStore, ModuleAdapter, ModuleSnapshot, ModuleStore,
-    PyTorchToBurnAdapter, PytorchStore, SafetensorsStore,
+    BurnToPyTorchAdapter, BurnpackStore, ModuleAdapter, ModuleSnapshot, ModuleStore, PytorchStore,
 };
 use regex::Regex;
 
@@ -324,7 +323,7 @@ fn apply_checked<M: Module>(
         match (pytorch_names, to_burn) {
             (false, _) => Box::new(burn_store::IdentityAdapter),
             (true, false) => Box::new(BurnToPyTorchAdapter),
-            (true, true) => Box::new(PyTorchToBurnAdapter),
+            (true, true) => Box::new(crate::transpose::TorchToBurn),
         }
     };
     let mut wanted = crate::shapes::expected(&model, Some(adapter(false)), pytorch_names);
@@ -443,9 +442,7 @@ fn read(
             // copy may be unlinked once they are listed (it is, when `copy` drops).
             all_tensors(&mut store).map_err(read_error)
         }
-        WeightFormat::Safetensors => {
-            all_tensors(&mut SafetensorsStore::from_file(path)).map_err(read_error)
-        }
+        WeightFormat::Safetensors => read_safetensors(path).map_err(read_error),
         WeightFormat::Burnpack => {
             // Read whole: Burn's file-backed reader fetches tensor data lazily, at first use,
             // so a model loaded from a file later deleted or rewritten would fail (panic) then.
@@ -453,6 +450,51 @@ fn read(
         }
         WeightFormat::Onnx => Err(read_error("ONNX files are read by structure".into())),
     }
+}
+
+/// Reads a safetensors file whole and parses (and validates) its header once; each tensor's
+/// bytes are copied out of the shared buffer when the model takes them. burn-store 0.22's
+/// `SafetensorsStore` parses the whole JSON header again for every tensor it hands out, so its
+/// load time grows with the square of the tensor count: ResNet-1202's 7,000 tensors took two
+/// minutes against half a second for the same weights in a `.pth`.
+fn read_safetensors(path: &Path) -> Result<BTreeMap<String, PackTensor>, String> {
+    use burn::tensor::{BoolStore, DType};
+    use safetensors::Dtype;
+    let buffer = std::sync::Arc::new(std::fs::read(path).map_err(|e| e.to_string())?);
+    let parsed = safetensors::SafeTensors::deserialize(&buffer).map_err(|e| e.to_string())?;
+    let mut tensors = BTreeMap::new();
+    for (name, view) in parsed.tensors() {
+        let dtype = match view.dtype() {
+            Dtype::F64 => DType::F64,
+            Dtype::F32 => DType::F32,
+            Dtype::F16 => DType::F16,
+            Dtype::BF16 => DType::BF16,
+            Dtype::I64 => DType::I64,
+            Dtype::I32 => DType::I32,
+            Dtype::I16 => DType::I16,
+            Dtype::I8 => DType::I8,
+            Dtype::U64 => DType::U64,
+            Dtype::U32 => DType::U32,
+            Dtype::U8 => DType::U8,
+            Dtype::BOOL => DType::Bool(BoolStore::Native),
+            other => return Err(format!("tensor {name}: unsupported dtype {other:?}")),
+        };
+        // The view borrows `buffer`: its place there is what the deferred read keeps.
+        let data = view.data();
+        let start = data.as_ptr() as usize - buffer.as_ptr() as usize;
+        let range = start..start + data.len();
+        let shared = buffer.clone();
+        let tensor = PackTensor::deferred(
+            name.clone(),
+            dtype,
+            view.shape().to_vec(),
+            None,
+            data.len(),
+            move || Ok(crate::transpose::aligned_copy(&shared[range.clone()])),
+        );
+        tensors.insert(name, tensor);
+    }
+    Ok(tensors)
 }
 
 /// Reads a burnpack file whole into one 16-byte-aligned buffer that the loaded tensors then

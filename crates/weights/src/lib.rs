@@ -24,6 +24,7 @@ mod format;
 mod import;
 mod onnx;
 mod shapes;
+mod transpose;
 mod zip64;
 
 pub use error::{LayerMisfit, LoadError, Mismatch, ShapeMismatch};
@@ -104,11 +105,10 @@ pub fn named_tensors<M: burn::module::Module>(
 }
 
 /// Trainable parameters, the figure torchvision and the papers report. Burn's
-/// `Module::num_params` also counts BatchNorm running statistics, which are buffers.
+/// `Module::num_params` also counts BatchNorm running statistics, which are buffers. Read from
+/// the shapes alone: a freshly built model is not made to draw its random weights.
 pub fn parameter_count<M: burn::module::Module>(model: &M) -> usize {
-    use burn_store::ModuleSnapshot;
-    model
-        .collect(None, None, true)
+    shapes::expected(model, None, true)
         .iter()
         .filter(|t| !t.name.ends_with(".running_mean") && !t.name.ends_with(".running_var"))
         .map(|t| t.shape.iter().product::<usize>())
