@@ -24,6 +24,15 @@ fast=0
 if [ "${1:-}" = "--fast" ]; then fast=1; shift; fi
 
 if [ "$fast" = 0 ]; then
+  # The whole run's test build goes on while the venv and the fixtures are made (pip waits on
+  # the network and the disk; the fixture scripts are Python); its output follows theirs.
+  build_pid=""
+  if [ $# = 0 ]; then
+    build_log=$(mktemp)
+    cargo test --release --workspace --no-run > "$build_log" 2>&1 &
+    build_pid=$!
+    trap 'kill "$build_pid" 2> /dev/null || true; rm -f "$build_log"' EXIT
+  fi
   source scripts/venv.sh
 
   fixtures="${ZOO_FIXTURES:-$PWD/tests/fixtures}"
@@ -70,6 +79,13 @@ if [ "$fast" = 0 ]; then
   fi
   rm -f "$registry"
   export ZOO_FIXTURES="$fixtures" ZOO_REQUIRE_FIXTURES=1
+  if [ -n "$build_pid" ]; then
+    step "waiting for the test build"
+    # A failed build fails again below, in `cargo test`, with its errors.
+    wait "$build_pid" || true
+    cat "$build_log"
+    rm -f "$build_log"
+  fi
 fi
 
 report=$(mktemp)
