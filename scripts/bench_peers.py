@@ -105,6 +105,10 @@ def torch_model(name: str) -> tuple[torch.nn.Module, int, int]:
         return cm.DenseNet(*reference.CIFAR_DENSENET[name]), 32, 3
     if name in reference.CIFAR_RESNET:
         return cm.CifarResNet(*reference.CIFAR_RESNET[name]), 32, 3
+    if name in reference.COURSE:
+        from course_models import NETWORKS
+
+        return NETWORKS[name](), reference.COURSE[name], 1 if name in reference.GREY else 3
     # GoogLeNet and Inception-v3 as evaluated: their auxiliary classifiers never run.
     kwargs = {"init_weights": False, "aux_logits": False} if name in ("googlenet", "inception_v3") else {}
     size = reference.SIDE.get(name, 224)
