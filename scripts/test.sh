@@ -135,7 +135,9 @@ else
       fi
     fi
     step "$name"
-    cargo test --release --test parity --test onnx -- --exact "$name" || status=$?
+    # --workspace: the features the build above unified; without it cargo picks the root
+    # package's alone and builds Burn and the zoo again (568 s of a cold CI run).
+    cargo test --release --workspace --test parity --test onnx -- --exact "$name" || status=$?
     [ "$fresh" = 0 ] || rm -rf "${fixtures:?}/$name"
   done
   if [ -n "$writer" ]; then

@@ -71,7 +71,9 @@ case "$mode" in
     ;;
   test)
     echo "== what zoo classify answers for the same images"
-    cargo build --quiet --release -p zoo-cli
+    # The workspace's features, as the test build has them: `-p zoo-cli` alone selects others and
+    # builds Burn and the zoo a second time.
+    cargo build --quiet --release --workspace --bin zoo
     mkdir -p "$out/expected"
     python3 - "$out" > "$out/expected/commands" << 'PY'
 import json, sys
