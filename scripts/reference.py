@@ -273,21 +273,26 @@ def cifar_fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
 
 
 @torch.no_grad()
-def penultimate(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The input of the model's last linear layer (the classifier) on `x`; for SqueezeNet, whose
-    classifier is a 1×1 convolution before the pooling, the pooled last feature map."""
+def with_penultimate(model: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The model's output on `x` and, from the same pass, the input of its last linear layer
+    (the classifier); for SqueezeNet, whose classifier is a 1×1 convolution before the pooling,
+    the pooled last feature map."""
     linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    model.eval()
     if not linears:
-        model.eval()
-        return model.features(x).mean((2, 3))
+        return model(x), model.features(x).mean((2, 3))
     last = linears[-1]
     seen = []
     hook = last.register_forward_pre_hook(lambda m, args: seen.append(args[0].detach().clone()))
-    model.eval()
-    model(x)
+    out = model(x)
     hook.remove()
     assert len(seen) == 1, f"the last linear layer ran {len(seen)} times"
-    return seen[0]
+    return out, seen[0]
+
+
+def penultimate(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The input of the model's last linear layer on `x` (see `with_penultimate`)."""
+    return with_penultimate(model, x)[1]
 
 
 @torch.no_grad()
@@ -297,15 +302,19 @@ def feature_info(name: str, size: int) -> list[dict] | None:
         return None
     import timm
 
-    model = timm.create_model(TIMM_FEATURES[name], features_only=True, pretrained=False).eval()
-    maps = model(torch.zeros(1, 3, size, size))
+    # Shapes only: on the meta device nothing is initialised or computed.
+    with torch.device("meta"):
+        model = timm.create_model(TIMM_FEATURES[name], features_only=True, pretrained=False).eval()
+        maps = model(torch.zeros(1, 3, size, size))
     return [{**{k: d[k] for k in ("module", "num_chs", "reduction")}, "shape": list(m.shape[1:])}
             for d, m in zip(model.feature_info.get_dicts(), maps)]
 
 
-def write_extras(name: str, d: Path, model, x: torch.Tensor) -> None:
-    """embedding.f32 (penultimate activations) and features.json (timm's feature_info)."""
-    embedding = model(x, embed=True) if callable(model) and not isinstance(model, torch.nn.Module) else penultimate(model, x)
+def write_extras(name: str, d: Path, model, x: torch.Tensor, embedding: torch.Tensor | None = None) -> None:
+    """embedding.f32 (penultimate activations, computed unless given) and features.json (timm's
+    feature_info)."""
+    if embedding is None:
+        embedding = model(x, embed=True) if callable(model) and not isinstance(model, torch.nn.Module) else penultimate(model, x)
     write_f32(d / "embedding.f32", embedding)
     (d / "embedding.json").write_text(json.dumps({"shape": list(embedding.shape)}))
     info = feature_info(name, x.shape[-1])
@@ -347,7 +356,7 @@ def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
         model = torchvision.models.get_model(name, weights=None)
     randomise_batchnorm(model, torch.Generator().manual_seed(seed_of(name) + 1), x.shape[-1],
                         damp_residuals=name in SE_NETWORKS)
-    logits = model(x)
+    logits, embedding = with_penultimate(model, x)
     sd = model.state_dict()
 
     d = out / name
@@ -355,8 +364,8 @@ def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
     torch.save(sd, d / "weights.pth")
     save_file({k: v.contiguous() for k, v in sd.items()}, d / "weights.safetensors")
     write_f32(d / "logits.f32", logits)
-    write_extras(name, d, model, x)
-    errors = reference_error(model, x, logits)
+    write_extras(name, d, model, x, embedding)
+    errors = reference_error(model, x, logits, embedding)
     if name == "resnet18":
         extra_resnet18(sd, d)
     params = sum(p.numel() for p in model.parameters())
@@ -387,17 +396,17 @@ def fixture(name: str, out: Path, x: torch.Tensor, real: bool) -> None:
 
 
 @torch.no_grad()
-def reference_error(model: torch.nn.Module, x: torch.Tensor, logits: torch.Tensor) -> dict:
+def reference_error(model: torch.nn.Module, x: torch.Tensor, logits: torch.Tensor,
+                    embedding: torch.Tensor) -> dict:
     """How far the reference's own float32 logits and embedding lie from float64 arithmetic on
     the same weights and input: no float32 implementation can be held closer than that, and on
     a few fixtures (SE-ResNeXt's calibrated random BatchNorms) it exceeds 1e-4 relative."""
     import copy
 
     m64 = copy.deepcopy(model).double().eval()
-    logits64 = m64(x.double())
-    e32, e64 = penultimate(model, x), penultimate(m64, x.double())
+    logits64, e64 = with_penultimate(m64, x.double())
     return {"f32_error": (logits.double() - logits64).abs().max().item(),
-            "embedding_f32_error": (e32.double() - e64).abs().max().item()}
+            "embedding_f32_error": (embedding.double() - e64).abs().max().item()}
 
 
 def extra_resnet18(sd, d: Path) -> None:
