@@ -25,8 +25,8 @@ if [ -n "${ZOO_BIN:-}" ]; then
   zoo=("$ZOO_BIN")
 else
   manifest="$(cd "$(dirname "$0")/.." && pwd)/Cargo.toml"
-  cargo build --manifest-path "$manifest" --release -q -p zoo-cli || exit 1
-  zoo=(cargo run --manifest-path "$manifest" --release -q -p zoo-cli --)
+  cargo build --manifest-path "$manifest" --release -q --bin zoo || exit 1
+  zoo=(cargo run --manifest-path "$manifest" --release -q --bin zoo --)
 fi
 listing=$("${zoo[@]}" list --json) || { echo "zoo list failed: cannot check model names" >&2; exit 2; }
 variants=$(printf '%s\n' "$listing" | sed -n 's/.*"variant":"\([^"]*\)".*/\1/p')
