@@ -13,11 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 source scripts/venv.sh
-# The workspace's features, as the test build has them: `-p zoo-cli` alone selects others and
-# builds Burn and the zoo a second time.
-cargo build --release --quiet --workspace --bin zoo
+source scripts/zoo-bin.sh
 if [ "${1:-}" = "--layers" ]; then
   shift
-  exec "$venv/bin/python" scripts/bench_layers.py --zoo "$CARGO_TARGET_DIR/release/zoo" "$@"
+  exec "$venv/bin/python" scripts/bench_layers.py --zoo "$zoo" "$@"
 fi
-exec "$venv/bin/python" scripts/bench_peers.py --zoo "$CARGO_TARGET_DIR/release/zoo" "$@"
+exec "$venv/bin/python" scripts/bench_peers.py --zoo "$zoo" "$@"

@@ -19,10 +19,7 @@ images=20000 epochs=3 batch=64
 
 source scripts/fashion.sh
 source scripts/venv.sh
-# The workspace's features, as the test build has them: `-p zoo-cli` alone selects others and
-# builds Burn and the zoo a second time.
-cargo build --release -q --workspace --bin zoo
-zoo="$CARGO_TARGET_DIR/release/zoo"
+source scripts/zoo-bin.sh
 out="$CARGO_TARGET_DIR/gan"
 rm -rf "$out"
 mkdir -p "$out"

@@ -25,10 +25,7 @@ resnet="$shared/cifar10-resnet/resnet20-12fca82f.th"
 for f in "$lenet" "$resnet"; do [ -e "$f" ] || { echo "$f is absent" >&2; exit 1; }; done
 
 source scripts/venv.sh
-# The workspace's features, as the test build has them: `-p zoo-cli` alone selects others and
-# builds Burn and the zoo a second time.
-cargo build --release -q --workspace --bin zoo
-zoo="$CARGO_TARGET_DIR/release/zoo"
+source scripts/zoo-bin.sh
 out="$CARGO_TARGET_DIR/transfer"
 # A filter (`scripts/transfer.sh resnet20`) reruns the matching runs and keeps the others.
 [ -n "$only" ] || rm -rf "$out"

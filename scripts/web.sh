@@ -71,9 +71,7 @@ case "$mode" in
     ;;
   test)
     echo "== what zoo classify answers for the same images"
-    # The workspace's features, as the test build has them: `-p zoo-cli` alone selects others and
-    # builds Burn and the zoo a second time.
-    cargo build --quiet --release --workspace --bin zoo
+    source scripts/zoo-bin.sh
     mkdir -p "$out/expected"
     python3 - "$out" > "$out/expected/commands" << 'PY'
 import json, sys
@@ -85,7 +83,7 @@ for m in json.load(open(f"{site}/manifest.json"))["models"]:
 PY
     while IFS=$'\t' read -r name args; do
       # shellcheck disable=SC2086 # word splitting of the argument list is intended
-      "$CARGO_TARGET_DIR/release/zoo" classify --json --top-k 5 $args > "$out/expected/$name.jsonl"
+      "$zoo" classify --json --top-k 5 $args > "$out/expected/$name.jsonl"
     done < "$out/expected/commands"
     (cd web && npm ci --silent --no-audit --no-fund)
     node web/test.mjs "$out" docs/web-demo.png
